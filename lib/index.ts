@@ -1,0 +1,17 @@
+export { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
+export { createNamespaceRouter, type NamespaceRouter, type PathRouteNames, type RouterOptions } from './router.js'
+export { ioHandler } from './legacy.js'
+export type { ServerLike } from './server-compat.js'
+export type {
+  Authorize,
+  AuthorizeContext,
+  CapturesOf,
+  Handshake,
+  LifecycleEvents,
+  ParamsOf,
+  PathParams,
+  RouteEvent,
+  RouteInput,
+  RouterEvents,
+  RoutePatterns,
+} from './types.js'

@@ -1,0 +1,33 @@
+import { EventEmitter } from 'node:events'
+import createDebug from 'debug'
+import { createNamespaceRouter } from './router.js'
+import type { ServerLike } from './server-compat.js'
+
+const debug = createDebug('socket.io-ns-router:legacy')
+
+/**
+ * Drop-in replacement for the seed's `require('./io-handler')(io)`: routes are RegExps (or path
+ * patterns), and the returned EventEmitter emits `dynamic.group.<name>` with `(socket, ...captures)`.
+ * A socket on `/` whose `ns` query is missing or unrouted is disconnected, as the seed does.
+ * From CommonJS the module itself is this function.
+ *
+ * @example
+ * const ee = require('socket.io-ns-router/legacy')(io, { chat: /category\/(\d+)\/item\/(\d+)\/chat/ })
+ * ee.on('dynamic.group.chat', (socket, categoryId, itemId) => socket.emit('topic', itemId))
+ */
+export function ioHandler(io: ServerLike, routes: Readonly<Record<string, string | RegExp>>): EventEmitter {
+  const ee = new EventEmitter()
+  const router = createNamespaceRouter(io, { routes, unmatched: 'disconnect' })
+  // EventEmitter listeners run inside socket.io callbacks: a throw there must not take the server down.
+  ee.on('error', (error) => debug('listener failed: %O', error))
+  router.on('*', (type, payload) => {
+    if (typeof type !== 'string' || !type.startsWith('dynamic.group.')) return
+    const { socket, captures } = payload as { socket: unknown; captures: readonly unknown[] }
+    try {
+      ee.emit(type, socket, ...captures)
+    } catch (error) {
+      ee.emit('error', error)
+    }
+  })
+  return ee
+}

@@ -1,0 +1,186 @@
+import createDebug from 'debug'
+import findMyWay from 'find-my-way'
+import { codes, NamespaceRouterError } from './errors.js'
+import type { Authorize, RouteInput } from './types.js'
+
+const debug = createDebug('socket.io-ns-router:matcher')
+
+/** Default upper bound of one param's length, in characters. */
+export const DEFAULT_MAX_PARAM_LENGTH = 100
+
+// Route names become part of `dynamic.group.<name>`: keep them to what reads well in an event name.
+const ROUTE_NAME = /^[A-Za-z_$][A-Za-z0-9_$-]*$/
+const LITERAL = /^[A-Za-z0-9\-._~!$&'()+,;=@]+$/
+const PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)(?:\((.+)\))?$/
+// A RegExp route with one of these flags would keep state between matches (g, y) or let `^`/`$`
+// match at a line break inside a name (m).
+const DROPPED_FLAGS = /[gym]/g
+
+/** A route after validation. */
+export interface CompiledRoute {
+  readonly name: string
+  readonly kind: 'path' | 'regexp'
+  /** The pattern as given. */
+  readonly pattern: string | RegExp
+  readonly authorize: Authorize | undefined
+  /** Path routes: the param keys in pattern order (`'*'` for the wildcard). */
+  readonly keys: readonly string[]
+}
+
+/** A route match. */
+export interface RouteMatch {
+  readonly route: CompiledRoute
+  readonly params: Readonly<Record<string, string | undefined>>
+  readonly captures: readonly (string | undefined)[]
+}
+
+/**
+ * The compiled routes: path patterns in a find-my-way radix tree, RegExp routes in order.
+ *
+ * @example
+ * const matcher = compileRoutes({ chat: '/category/:categoryId/item/:itemId/chat' })
+ * matcher.match('/category/1/item/2/chat')?.params // { categoryId: '1', itemId: '2' }
+ */
+export interface Matcher {
+  readonly routes: ReadonlyMap<string, CompiledRoute>
+  /** Matches a canonical name: path routes first (most specific wins), then RegExp routes in order. */
+  match(canonical: string): RouteMatch | undefined
+  /** Builds the canonical name of a path route from its params (reverse routing). */
+  build(route: string, params: Readonly<Record<string, unknown>>): string
+}
+
+/** Options of {@link compileRoutes}. */
+export interface MatcherOptions {
+  readonly maxParamLength?: number
+}
+
+/**
+ * Validates routes and compiles them. Throws a {@link NamespaceRouterError} with code
+ * `ERR_ROUTE_NAME`, `ERR_ROUTE_PATTERN` or `ERR_ROUTE_DUPLICATE` for the first bad route.
+ *
+ * @example
+ * compileRoutes({ 'bad name': '/x' }) // throws ERR_ROUTE_NAME
+ */
+export function compileRoutes(routes: Readonly<Record<string, RouteInput>>, options: MatcherOptions = {}): Matcher {
+  if (typeof routes !== 'object' || routes === null) {
+    throw new NamespaceRouterError(codes.OPTIONS, 'routes must be an object of route names to patterns')
+  }
+  const tree = findMyWay({
+    caseSensitive: true,
+    ignoreTrailingSlash: false,
+    ignoreDuplicateSlashes: false,
+    maxParamLength: options.maxParamLength ?? DEFAULT_MAX_PARAM_LENGTH,
+  })
+  const compiled = new Map<string, CompiledRoute>()
+  const regexps: { route: CompiledRoute; regexp: RegExp }[] = []
+
+  for (const [name, input] of Object.entries(routes)) {
+    if (!ROUTE_NAME.test(name)) {
+      throw new NamespaceRouterError(codes.ROUTE_NAME, `route name ${JSON.stringify(name)} cannot be used in an event name`)
+    }
+    const { pattern, authorize } = splitInput(name, input)
+    if (typeof pattern === 'string') {
+      const route: CompiledRoute = { name, kind: 'path', pattern, authorize, keys: parsePattern(name, pattern) }
+      try {
+        tree.on('GET', pattern, noop, route)
+      } catch (cause) {
+        const duplicate = /already declared/.test(String((cause as Error).message))
+        throw new NamespaceRouterError(
+          duplicate ? codes.ROUTE_DUPLICATE : codes.ROUTE_PATTERN,
+          duplicate
+            ? `route ${JSON.stringify(name)}: pattern ${JSON.stringify(pattern)} matches the same names as an earlier route`
+            : `route ${JSON.stringify(name)}: ${(cause as Error).message}`,
+          { cause },
+        )
+      }
+      compiled.set(name, route)
+    } else {
+      const route: CompiledRoute = { name, kind: 'regexp', pattern, authorize, keys: [] }
+      regexps.push({ route, regexp: anchor(pattern) })
+      compiled.set(name, route)
+    }
+    debug('route %s: %s', name, String(pattern))
+  }
+
+  return {
+    routes: compiled,
+    match(canonical) {
+      const found = tree.find('GET', canonical)
+      if (found) {
+        const route = found.store as CompiledRoute
+        const params = found.params as Record<string, string>
+        return { route, params: { ...params }, captures: route.keys.map((key) => params[key] as string) }
+      }
+      for (const { route, regexp } of regexps) {
+        const m = regexp.exec(canonical)
+        if (m) return { route, params: { ...m.groups }, captures: m.slice(1) }
+      }
+      return undefined
+    },
+    build(routeName, params) {
+      const route = compiled.get(routeName)
+      if (!route || route.kind !== 'path') {
+        throw new NamespaceRouterError(codes.REVERSE_ROUTE, `${JSON.stringify(routeName)} is not a path route`)
+      }
+      const pattern = route.pattern as string
+      return pattern.replace(/:([A-Za-z_][A-Za-z0-9_]*)(?:\([^/]*\))?|\*$/g, (token, key: string | undefined) => {
+        const value = params[key ?? '*']
+        if (typeof value !== 'string' || value === '') {
+          throw new NamespaceRouterError(codes.REVERSE_ROUTE, `route ${routeName}: param ${key ?? '*'} must be a non-empty string`)
+        }
+        return value
+      })
+    },
+  }
+}
+
+function splitInput(name: string, input: unknown): { pattern: string | RegExp; authorize: Authorize | undefined } {
+  if (typeof input === 'string' || input instanceof RegExp) return { pattern: input, authorize: undefined }
+  if (typeof input === 'object' && input !== null && 'path' in input) {
+    const { path, authorize } = input as { path: unknown; authorize?: unknown }
+    if ((typeof path === 'string' || path instanceof RegExp) && (authorize === undefined || typeof authorize === 'function')) {
+      return { pattern: path, authorize: authorize as Authorize | undefined }
+    }
+  }
+  throw new NamespaceRouterError(
+    codes.ROUTE_PATTERN,
+    `route ${JSON.stringify(name)} must be a path pattern, a RegExp, or { path, authorize? }`,
+  )
+}
+
+// The grammar is narrower than find-my-way's on purpose: what it accepts is exactly what the
+// type-level PathParams can read.
+function parsePattern(name: string, pattern: string): string[] {
+  const fail = (why: string): never => {
+    throw new NamespaceRouterError(codes.ROUTE_PATTERN, `route ${JSON.stringify(name)}: pattern ${JSON.stringify(pattern)} ${why}`)
+  }
+  if (!pattern.startsWith('/') || pattern.length === 1) fail('must start with "/" and name something')
+  const segments = pattern.slice(1).split('/')
+  const keys: string[] = []
+  segments.forEach((segment, index) => {
+    if (segment === '*') {
+      if (index !== segments.length - 1) fail('may use "*" only as its last segment')
+      keys.push('*')
+      return
+    }
+    const param = PARAM.exec(segment)
+    if (param) {
+      const key = param[1] as string
+      if (keys.includes(key)) fail(`repeats the param ":${key}"`)
+      keys.push(key)
+      return
+    }
+    if (segment === '') fail('has an empty segment')
+    if (segment === '.' || segment === '..' || !LITERAL.test(segment)) fail(`has an invalid segment ${JSON.stringify(segment)}`)
+  })
+  return keys
+}
+
+// A RegExp route must match the whole canonical name. The leading "/" may be left out of the
+// pattern, as the seed's patterns do. Anchoring is what stops `/x/category/1/item/2/chat/y` from
+// passing for a chat name and creating namespaces nobody routes to on purpose.
+function anchor(regexp: RegExp): RegExp {
+  return new RegExp(`^/?(?:${regexp.source})$`, regexp.flags.replace(DROPPED_FLAGS, ''))
+}
+
+function noop(): void {}

@@ -1,0 +1,373 @@
+import t from 'tap'
+import { codes, NamespaceRouterError } from '../lib/errors.js'
+import { createNamespaceRouter } from '../lib/router.js'
+import {
+  clientV2,
+  clientV4,
+  connected,
+  delay,
+  namespaceNames,
+  nextEvent,
+  once,
+  startServer,
+  type ServerKind,
+} from './helpers/io.js'
+
+const CHAT = '/category/:categoryId/item/:itemId/chat'
+const NS = '/category/1/item/2/chat'
+
+for (const kind of ['2', '4'] as ServerKind[]) {
+  t.test(`socket.io ${kind}.x server`, async (t) => {
+    t.test('v2 client, the seed way: namespace in the URL, ns in the query', async (t) => {
+      const { io, url } = await startServer(t, kind)
+      const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
+      const announced = nextEvent(router, 'dynamic.group.chat')
+      const client = clientV2(t, url + NS, { query: 'ns=' + NS })
+      const event = await announced
+      t.equal(event.route, 'chat')
+      t.same(event.params, { categoryId: '1', itemId: '2' })
+      t.same(event.captures, ['1', '2'])
+      t.equal(event.namespace.name, NS)
+      t.equal(event.socket.nsp, event.namespace, 'the socket of the routed namespace, not of /')
+      event.socket.emit('topic', 'hello')
+      t.same(await once(client, 'topic'), ['hello'])
+    })
+
+    t.test("the seed's frontend snippet verbatim: //category/... with ns=/category/...", async (t) => {
+      const { io, url } = await startServer(t, kind)
+      const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
+      const announced = nextEvent(router, 'dynamic.group.chat')
+      // Verbatim from seed 001, with serverIoUrl = url.
+      const serverIoUrl = url
+      const namespace = '/category/1/item/2/chat'
+      const socket = clientV2(t, `${serverIoUrl}/${namespace}`, { query: `ns=${namespace}`, resource: 'socket.io' })
+      const event = await announced
+      t.same(event.params, { categoryId: '1', itemId: '2' })
+      t.equal(event.namespace.name, namespace, 'both spellings are one namespace')
+      event.socket.emit('topic', 'first')
+      t.same(await once(socket, 'topic'), ['first'])
+      // The client talks back on its own spelling, and broadcasts from the canonical namespace reach it.
+      const heard = once(event.socket, 'message')
+      socket.emit('message', 'from seed client')
+      t.same(await heard, ['from seed client'])
+      router.namespace('chat', { categoryId: '1', itemId: '2' }).emit('topic', 'to everyone')
+      t.same(await once(socket, 'topic'), ['to everyone'])
+    })
+
+    t.test('async middleware on / (a 50 ms auth check) does not break routing', async (t) => {
+      const { io, url } = await startServer(t, kind)
+      io.use((_socket: unknown, next: () => void) => setTimeout(next, 50))
+      const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
+      const announced = nextEvent(router, 'dynamic.group.chat')
+      const client = clientV2(t, url + NS, { query: 'ns=' + NS })
+      await connected(client)
+      t.equal((await announced).namespace.name, NS)
+    })
+
+    t.test('a v2 Manager multiplexing two routed namespaces', async (t) => {
+      const { io, url } = await startServer(t, kind)
+      const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
+      const seen: string[] = []
+      router.on('dynamic.group.chat', ({ namespace }) => seen.push(namespace.name))
+      const first = clientV2(t, url + NS, { query: 'ns=' + NS })
+      await connected(first)
+      const second = first.io.socket('/category/1/item/3/chat')
+      t.teardown(() => second.close())
+      await connected(second)
+      t.same(seen.sort(), [NS, '/category/1/item/3/chat'])
+    })
+
+    t.test('two clients racing into a new namespace: set up once, both announced', async (t) => {
+      const { io, url } = await startServer(t, kind)
+      let creations = 0
+      const router = createNamespaceRouter(io, {
+        routes: { chat: { path: CHAT, authorize: async () => { await delay(20); return true } } },
+      })
+      router.on('namespace.created', () => creations++)
+      const sockets: unknown[] = []
+      router.on('dynamic.group.chat', ({ socket }) => sockets.push(socket))
+      const a = clientV2(t, url + NS, { query: 'ns=' + NS })
+      const b = clientV2(t, url + NS, { query: 'ns=' + NS })
+      await Promise.all([connected(a), connected(b)])
+      t.equal(creations, 1)
+      t.equal(sockets.length, 2)
+      const nsp = io.of(NS)
+      const admit = nsp._fns ?? nsp.fns
+      t.equal(admit.length, 1, 'the router middleware is installed once')
+      t.equal(nsp.listeners('connection').length, 1, 'the announce listener is installed once')
+    })
+
+    t.test('seeds 000, 002, 003 inside a routed namespace: broadcast, middleware errors, rooms', async (t) => {
+      const { io, url } = await startServer(t, kind)
+      const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
+      router.on('namespace.created', ({ namespace }) => {
+        namespace.use((socket, next) => {
+          const query = socket.handshake.query as Record<string, string>
+          if (query.blocked) next(Object.assign(new Error('thou shall not pass'), { data: { code: 'APP_BLOCKED' } }))
+          else next()
+        })
+      })
+      router.on('dynamic.group.chat', ({ socket }) => {
+        socket.on('message', (text: string) => socket.broadcast.emit('message', text))
+        socket.on('joinRoom', (room: string) => {
+          socket.join(room)
+          io.of(socket.nsp.name).to(room).emit('newUser', `joined ${room}`)
+        })
+      })
+      const a = clientV2(t, url + NS, { query: 'ns=' + NS })
+      const b = clientV2(t, url + NS, { query: 'ns=' + NS })
+      await Promise.all([connected(a), connected(b)])
+      const heard = once(b, 'message')
+      a.emit('message', 'hi')
+      t.same(await heard, ['hi'], 'socket.broadcast.emit reaches the others')
+      const joined = once(a, 'newUser')
+      a.emit('joinRoom', 'csgo')
+      t.same(await joined, ['joined csgo'], 'io.of(ns).to(room).emit reaches the room')
+      const blocked = clientV2(t, url + NS, { query: 'ns=' + NS + '&blocked=1' })
+      const [error] = await once(blocked, 'error')
+      t.match(JSON.stringify(error), /APP_BLOCKED/, 'namespace middleware errors reach the client')
+    })
+
+    t.test('authorize refusing before creation: coded error, no namespace left', async (t) => {
+      const { io, url } = await startServer(t, kind)
+      const router = createNamespaceRouter(io, {
+        routes: { chat: { path: CHAT, authorize: ({ params }) => params.categoryId !== '9' } },
+      })
+      const refused = nextEvent(router, 'refused')
+      const client = clientV2(t, url + '/category/9/item/2/chat', { query: 'ns=/category/9/item/2/chat' })
+      // socket.io sends v2 clients err.data alone, on either server generation.
+      const [data] = await once(client, 'error')
+      t.equal(data.code, codes.FORBIDDEN)
+      t.type(data.message, 'string')
+      t.equal((await refused).code, codes.FORBIDDEN)
+      await delay(20)
+      t.notOk(namespaceNames(io).includes('/category/9/item/2/chat'), 'nothing registered')
+    })
+  })
+}
+
+t.test('v4 clients, which never touch /', async (t) => {
+  for (const query of [undefined, { ns: NS }]) {
+    t.test(`straight to the namespace, query ${JSON.stringify(query)}`, async (t) => {
+      const { io, url } = await startServer(t)
+      const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
+      const announced = nextEvent(router, 'dynamic.group.chat')
+      const client = clientV4(t, url + NS, query ? { query } : {})
+      const event = await announced
+      t.same(event.params, { categoryId: '1', itemId: '2' })
+      event.socket.emit('topic', 'hi')
+      t.same(await once(client, 'topic'), ['hi'])
+    })
+  }
+
+  t.test('refusals reach connect_error with err.data.code, for false, throw and reject', async (t) => {
+    const { io, url } = await startServer(t)
+    const router = createNamespaceRouter(io, {
+      routes: {
+        no: { path: '/no/:id', authorize: () => false },
+        throws: { path: '/throws/:id', authorize: () => { throw new Error('boom') } },
+        rejects: { path: '/rejects/:id', authorize: async () => { throw new Error('boom') } },
+        truthy: { path: '/truthy/:id', authorize: (() => 'yes') as never },
+      },
+    })
+    const errors: unknown[] = []
+    router.on('error', ({ error }) => errors.push(error))
+    for (const path of ['/no/1', '/throws/1', '/rejects/1', '/truthy/1']) {
+      const client = clientV4(t, url + path)
+      const [err] = await once(client, 'connect_error')
+      t.equal(err.data.code, codes.FORBIDDEN, path)
+      t.type(err.message, 'string')
+    }
+    t.equal(errors.length, 2, 'throws and rejections are reported on the error event')
+    t.same(namespaceNames(io), ['/'])
+  })
+
+  t.test('authorize sees the auth payload before creation and the handshake after', async (t) => {
+    const { io, url } = await startServer(t)
+    const calls: { phase: string; token: unknown; header: unknown }[] = []
+    createNamespaceRouter(io, {
+      routes: {
+        tenant: {
+          path: '/t/:tenant',
+          authorize: ({ phase, auth, handshake }) => {
+            calls.push({ phase, token: auth.token, header: handshake?.headers['x-app'] })
+            return auth.token === 'secret' && (!handshake || handshake.headers['x-app'] === 'demo')
+          },
+        },
+      },
+    })
+    const ok = clientV4(t, url + '/t/acme', { auth: { token: 'secret' }, extraHeaders: { 'x-app': 'demo' } })
+    await connected(ok)
+    t.same(calls, [
+      { phase: 'create', token: 'secret', header: undefined },
+      { phase: 'join', token: 'secret', header: 'demo' },
+    ])
+    const wrongHeader = clientV4(t, url + '/t/acme', { auth: { token: 'secret' }, extraHeaders: { 'x-app': 'evil' } })
+    const [err] = await once(wrongHeader, 'connect_error')
+    t.equal(err.data.code, codes.FORBIDDEN, 'a handshake check refuses joiners of a live namespace')
+  })
+
+  t.test('a flood of unauthorized creators creates nothing', async (t) => {
+    const { io, url } = await startServer(t)
+    const router = createNamespaceRouter(io, {
+      routes: { chat: { path: CHAT, authorize: ({ auth }) => auth.token === 'secret' } },
+    })
+    let created = 0
+    router.on('namespace.created', () => created++)
+    const refusals = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => once(clientV4(t, `${url}/category/1/item/${i}/chat`), 'connect_error')),
+    )
+    t.ok(refusals.every(([err]) => err.data.code === codes.FORBIDDEN))
+    t.equal(created, 0)
+    t.same(namespaceNames(io), ['/'])
+  })
+
+  t.test('an unrouted name is left to socket.io: Invalid namespace', async (t) => {
+    const { io, url } = await startServer(t)
+    createNamespaceRouter(io, { routes: { chat: CHAT } })
+    const [err] = await once(clientV4(t, url + '/nope'), 'connect_error')
+    t.equal(err.message, 'Invalid namespace')
+  })
+})
+
+t.test('RegExp routes: whole-name match, named groups, positional captures', async (t) => {
+  const { io, url } = await startServer(t)
+  const router = createNamespaceRouter(io, {
+    routes: { legacy: /category\/(\d+)\/item\/(\d+)\/chat/, named: /^\/n\/(?<id>\d+)$/ },
+  })
+  const legacy = nextEvent(router, 'dynamic.group.legacy')
+  clientV4(t, url + NS)
+  t.same((await legacy).captures, ['1', '2'])
+  t.same((await legacy).params, {})
+  const named = nextEvent(router, 'dynamic.group.named')
+  clientV4(t, url + '/n/42')
+  t.same((await named).params, { id: '42' })
+  const [err] = await once(clientV4(t, url + '/evil' + NS), 'connect_error')
+  t.equal(err.message, 'Invalid namespace', 'an unanchored seed regex does not admit /evil/category/...')
+})
+
+t.test('router.namespace: typed reverse routing to the live namespace', async (t) => {
+  const { io, url } = await startServer(t)
+  const router = createNamespaceRouter(io, {
+    routes: { chat: CHAT, files: '/files/*', num: '/n/:id(^\\d+$)', legacy: /x/ },
+  })
+  const created = nextEvent(router, 'namespace.created')
+  const nsp = router.namespace('chat', { categoryId: '1', itemId: '2' })
+  t.equal(nsp.name, NS)
+  t.equal((await created).namespace, nsp)
+  t.equal(router.namespace('chat', { categoryId: '1', itemId: '2' }), nsp, 'the same one every time')
+  t.equal(io.of(NS), nsp)
+  t.equal(router.namespace('files', { '*': 'a/b' }).name, '/files/a/b')
+  t.throws(() => router.namespace('num', { id: 'x' }), { code: codes.REVERSE_ROUTE })
+  t.throws(() => router.namespace('chat', { categoryId: '', itemId: '2' }), { code: codes.REVERSE_ROUTE })
+  t.throws(() => router.namespace('legacy' as never, {} as never), { code: codes.REVERSE_ROUTE })
+  const client = clientV4(t, url + NS)
+  await connected(client)
+  const got = once(client, 'news')
+  nsp.emit('news', 1)
+  t.same(await got, [1])
+})
+
+t.test('io.of(name) for a routed name gets the route setup (no auth bypass)', async (t) => {
+  const { io, url } = await startServer(t)
+  const router = createNamespaceRouter(io, { routes: { chat: { path: CHAT, authorize: ({ auth }) => auth.ok === true } } })
+  let hooked = false
+  const nsp = io.of(NS, () => { hooked = true })
+  t.equal(nsp, router.namespace('chat', { categoryId: '1', itemId: '2' }))
+  const [err] = await once(clientV4(t, url + NS), 'connect_error')
+  t.equal(err.data.code, codes.FORBIDDEN)
+  await connected(clientV4(t, url + NS, { auth: { ok: true } }))
+  t.ok(hooked, 'the connect callback of io.of is kept')
+  t.equal(io.of('/plain').name, '/plain', 'unrouted names are plain namespaces')
+  t.equal(io.of('chat-lobby').name, '/chat-lobby', 'socket.io still prefixes a missing slash')
+})
+
+t.test('the ns query on /: ignore by default, or disconnect', async (t) => {
+  const { io, url } = await startServer(t)
+  const router = createNamespaceRouter(io, { routes: { chat: CHAT }, unmatched: 'disconnect' })
+  const refused: string[] = []
+  router.on('refused', ({ code }) => refused.push(code))
+  for (const query of ['', 'ns=/nope', 'ns=/category/x/item/2/chat/..']) {
+    const client = clientV2(t, url, { query })
+    await once(client, 'disconnect')
+  }
+  const kept = clientV2(t, url, { query: 'ns=' + NS })
+  await connected(kept)
+  await delay(50)
+  t.ok(kept.connected, 'a routed ns stays')
+  t.same(refused, [codes.QUERY_MISSING, codes.NO_ROUTE, codes.NO_ROUTE])
+
+  const other = await startServer(t)
+  createNamespaceRouter(other.io, { routes: { chat: CHAT } })
+  const ignored = clientV2(t, other.url, { query: 'ns=/nope' })
+  await connected(ignored)
+  await delay(50)
+  t.ok(ignored.connected, 'ignored by default')
+})
+
+t.test('a throwing or rejecting handler never takes the server down', async (t) => {
+  const { io, url } = await startServer(t)
+  const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
+  const reported: string[] = []
+  router.on('error', ({ during }) => reported.push(during))
+  router.on('dynamic.group.chat', () => { throw new Error('sync') })
+  router.on('dynamic.group.chat', async () => { throw new Error('async') })
+  router.emitter.on('*', () => { throw new Error('wildcard') })
+  const announced = nextEvent(router, 'dynamic.group.chat')
+  await connected(clientV4(t, url + NS))
+  await announced
+  await delay(10)
+  t.same(reported.sort(), [
+    'dynamic.group handler', // sync throw
+    'dynamic.group handler', // rejection
+    'dynamic.group handler', // '*' on dynamic.group.chat
+    'namespace.created handler', // '*' on namespace.created
+  ])
+  await connected(clientV4(t, url + '/category/3/item/4/chat'))
+})
+
+t.test('close() detaches everything and removes the namespaces it created', async (t) => {
+  const { io, url } = await startServer(t)
+  const rootListeners = io.sockets.listeners('connection').length
+  const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
+  const client = clientV4(t, url + NS)
+  await connected(client)
+  const gone = once(client, 'disconnect')
+  await router.close()
+  await router.close()
+  await gone
+  t.same(namespaceNames(io), ['/'])
+  t.equal(io.parentNsps.size, 0)
+  t.equal(io.sockets.listeners('connection').length, rootListeners)
+  t.notOk(Object.hasOwn(io, 'of'))
+  t.throws(() => router.namespace('chat', { categoryId: '1', itemId: '2' }), { code: codes.CLOSED })
+  const [err] = await once(clientV4(t, url + NS), 'connect_error')
+  t.equal(err.message, 'Invalid namespace')
+})
+
+t.test('a router made before the server is attached hooks the engine when it comes', async (t) => {
+  const { Server } = await import('socket.io')
+  const { createServer } = await import('node:http')
+  const io = new Server({ allowEIO3: true })
+  const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
+  const http = createServer()
+  io.attach(http)
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { io.close() })
+  const url = `http://127.0.0.1:${(http.address() as { port: number }).port}`
+  const announced = nextEvent(router, 'dynamic.group.chat')
+  const client = clientV2(t, `${url}/${NS}`, { query: `ns=${NS}` })
+  await announced
+  await connected(client)
+  await router.close()
+})
+
+t.test('options are validated', async (t) => {
+  const { io } = await startServer(t)
+  t.throws(() => createNamespaceRouter(io, { routes: {}, query: '' }), { code: codes.OPTIONS })
+  t.throws(() => createNamespaceRouter(io, { routes: {}, unmatched: 'drop' as never }), { code: codes.OPTIONS })
+  t.throws(() => createNamespaceRouter(io, { routes: {}, maxNameLength: 1 }), { code: codes.OPTIONS })
+  t.throws(() => createNamespaceRouter(io, { routes: {}, maxParamLength: 0 }), { code: codes.OPTIONS })
+  t.throws(() => createNamespaceRouter(io, { routes: { 'a b': '/x' } }), NamespaceRouterError)
+  t.equal(io.parentNsps.size, 0, 'a rejected configuration attaches nothing')
+})
