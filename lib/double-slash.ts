@@ -41,10 +41,18 @@ export function aliasDoubleSlash(connection: EngineConnection, isRouted: (canoni
   }
 
   const outgoing = (packet: EnginePacket): void => {
-    if (aliases.size === 0 || packet.type !== 'message' || typeof packet.data !== 'string') return
-    const parts = splitNamespace(packet.data)
-    if (!parts || !aliases.has(parts.nsp)) return
-    packet.data = parts.head + '/' + parts.nsp + parts.rest
+    if (aliases.size === 0 || packet.type !== 'message') return
+    let renamed = false
+    const rename = (data: unknown): unknown => {
+      const parts = typeof data === 'string' ? splitNamespace(data) : undefined
+      if (!parts || !aliases.has(parts.nsp)) return data
+      renamed = true
+      return parts.head + '/' + parts.nsp + parts.rest
+    }
+    // engine.io 5.1 and 5.2 carry a broadcast's pre-encoded packets as an array.
+    const data = Array.isArray(packet.data) ? packet.data.map(rename) : rename(packet.data)
+    if (!renamed) return
+    packet.data = data
     // A broadcast may carry a WebSocket frame encoded once for every recipient; this recipient
     // needs its own encoding, and the shared options object must stay untouched.
     if (packet.options) {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import createDebug from 'debug'
 import { createNamespaceRouter } from './router.js'
+import { callSafely } from './safe-emit.js'
 import type { ServerLike } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:legacy')
@@ -18,16 +19,17 @@ const debug = createDebug('socket.io-ns-router:legacy')
 export function ioHandler(io: ServerLike, routes: Readonly<Record<string, string | RegExp>>): EventEmitter {
   const ee = new EventEmitter()
   const router = createNamespaceRouter(io, { routes, unmatched: 'disconnect' })
-  // EventEmitter listeners run inside socket.io callbacks: a throw there must not take the server down.
+  const report = (error: unknown): void => {
+    ee.emit('error', error)
+  }
+  // Listeners run inside socket.io callbacks, where a throw would take the server down: each one is
+  // called on its own, and its throw or rejection goes to 'error', which always has this listener.
   ee.on('error', (error) => debug('listener failed: %O', error))
   router.on('*', (type, payload) => {
     if (typeof type !== 'string' || !type.startsWith('dynamic.group.')) return
     const { socket, captures } = payload as { socket: unknown; captures: readonly unknown[] }
-    try {
-      ee.emit(type, socket, ...captures)
-    } catch (error) {
-      ee.emit('error', error)
-    }
+    // rawListeners keeps once() wrappers, so a once listener still removes itself.
+    for (const listener of ee.rawListeners(type)) callSafely(() => listener.call(ee, socket, ...captures), report)
   })
   return ee
 }

@@ -119,8 +119,8 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   }
 
   const announce = (socket: Socket): void => {
-    const match = live.get(socket.nsp)
-    if (!match) return
+    // Only children of the router's parent carry this listener, and every one of them is live.
+    const match = live.get(socket.nsp) as RouteMatch
     const route = match.route.name
     const payload = { route, socket, namespace: socket.nsp, params: match.params, captures: match.captures }
     safeEmit(emitter, `dynamic.group.${route}`, payload, report('dynamic.group handler', route, socket.nsp.name))
@@ -128,9 +128,11 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
 
   // socket.io's parent-namespace check: the one place that sees a CONNECT before its namespace exists.
   const check = (name: string, auth: unknown, next: (error: Error | null, allow: boolean) => void): void => {
-    const match = closed ? undefined : resolve(name)
+    const match = resolve(name)
     if (!match) return next(null, false)
     void authorize(match, { phase: 'create', name, auth: objectOrEmpty(auth), handshake: undefined, socket: undefined }).then((allowed) => {
+      // close() may have run while authorize was pending: create nothing after it.
+      if (closed) return next(null, false)
       if (allowed) return next(null, true)
       // A refusal must reach the client with its code, and only middleware can send one: answer this
       // CONNECT with a namespace object that refuses it and is unregistered again straight away.
@@ -175,7 +177,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   // skips `authorize` (socket.io#4164).
   const of = io.of
   io.of = function (this: ServerLike, name: unknown, fn?: unknown) {
-    if (typeof name === 'string' && !closed) {
+    if (typeof name === 'string') {
       const full = name.startsWith('/') ? name : `/${name}`
       if (!server.lookup(full) && resolve(full)) {
         const namespace = parent.createChild(full)
@@ -188,7 +190,13 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
 
   const onRoot = (socket: Socket): void => {
     const read = readQueryValue(socket.handshake.query, queryKey)
-    const code = !read.ok ? read.code : resolve(read.value) ? undefined : codes.NO_ROUTE
+    const code = !read.ok
+      ? read.code
+      : isProblem(parseName(read.value, maxNameLength))
+        ? codes.INVALID_NAME
+        : resolve(read.value)
+          ? undefined
+          : codes.NO_ROUTE
     if (!code || unmatched === 'ignore') return
     refusal(code, `the "${queryKey}" query names no routed namespace`, read.ok ? read.value : '/')
     socket.disconnect()
@@ -249,5 +257,6 @@ function checkOptions(queryKey: unknown, unmatched: unknown, maxNameLength: unkn
 }
 
 function objectOrEmpty(value: unknown): Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+  // socket.io 2.x hands a buffered CONNECT's index over as its query (see README, "socket.io 2.x").
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
 }

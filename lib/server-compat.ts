@@ -93,8 +93,7 @@ function watchEngine(server: any, listener: (connection: EngineConnection) => vo
   let engine: any
   const attach = (next: any): void => {
     engine = next
-    const clients = engine.clients instanceof Map ? [...engine.clients.values()] : Object.values(engine.clients ?? {})
-    for (const connection of clients) listener(connection as EngineConnection)
+    for (const connection of Object.values(engine.clients)) listener(connection as EngineConnection)
     engine.on('connection', listener)
   }
   const bind = server.bind

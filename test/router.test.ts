@@ -146,6 +146,51 @@ for (const kind of ['2', '4'] as ServerKind[]) {
   })
 }
 
+t.test('socket.io 4.0 (before the fix of socket.io#4136): racing creators still get one setup', async (t) => {
+  const { io, url } = await startServer(t, '4.0')
+  let creations = 0
+  const router = createNamespaceRouter(io, {
+    routes: { chat: { path: CHAT, authorize: async () => { await delay(20); return true } } },
+  })
+  router.on('namespace.created', () => creations++)
+  let announced = 0
+  router.on('dynamic.group.chat', () => announced++)
+  await Promise.all([connected(clientV4(t, url + NS)), connected(clientV4(t, url + NS)), connected(clientV2(t, url + NS))])
+  t.equal(creations, 1)
+  t.equal(announced, 3)
+  t.equal(io.of(NS)._fns.length, 1)
+})
+
+t.test('socket.io 2.x with async middleware on /: a buffered CONNECT is still judged', async (t) => {
+  // socket.io 2.x buffers a namespace CONNECT until / has connected, then replays it with the
+  // buffer index in place of its query: authorize sees {} as auth on that replay.
+  const { io, url } = await startServer(t, '2')
+  io.use((_socket: unknown, next: () => void) => setTimeout(next, 50))
+  const auths: unknown[] = []
+  createNamespaceRouter(io, {
+    routes: { chat: { path: CHAT, authorize: ({ phase, auth }) => { if (phase === 'create') auths.push(auth); return auth.key === 'k' } } },
+  })
+  const [data] = await once(clientV2(t, url + NS, { query: 'key=nope' }), 'error')
+  t.equal(data.code, codes.FORBIDDEN)
+  t.same(auths, [{ key: 'nope' }, {}])
+  t.same(namespaceNames(io), ['/'])
+})
+
+t.test('close() while authorize is pending creates nothing', async (t) => {
+  const { io, url } = await startServer(t)
+  let release = () => {}
+  const router = createNamespaceRouter(io, {
+    routes: { chat: { path: CHAT, authorize: () => new Promise<boolean>((resolve) => { release = () => resolve(true) }) } },
+  })
+  const client = clientV4(t, url + NS)
+  await delay(50)
+  await router.close()
+  release()
+  const [err] = await once(client, 'connect_error')
+  t.equal(err.message, 'Invalid namespace')
+  t.same(namespaceNames(io), ['/'])
+})
+
 t.test('v4 clients, which never touch /', async (t) => {
   for (const query of [undefined, { ns: NS }]) {
     t.test(`straight to the namespace, query ${JSON.stringify(query)}`, async (t) => {
@@ -222,11 +267,14 @@ t.test('v4 clients, which never touch /', async (t) => {
     t.same(namespaceNames(io), ['/'])
   })
 
-  t.test('an unrouted name is left to socket.io: Invalid namespace', async (t) => {
+  t.test('an unrouted or invalid name is left to socket.io: Invalid namespace', async (t) => {
     const { io, url } = await startServer(t)
     createNamespaceRouter(io, { routes: { chat: CHAT } })
-    const [err] = await once(clientV4(t, url + '/nope'), 'connect_error')
-    t.equal(err.message, 'Invalid namespace')
+    for (const name of ['/nope', NS + '/']) {
+      const [err] = await once(clientV4(t, url + name), 'connect_error')
+      t.equal(err.message, 'Invalid namespace', name)
+    }
+    t.same(namespaceNames(io), ['/'])
   })
 })
 
@@ -295,7 +343,7 @@ t.test('the ns query on /: ignore by default, or disconnect', async (t) => {
   await connected(kept)
   await delay(50)
   t.ok(kept.connected, 'a routed ns stays')
-  t.same(refused, [codes.QUERY_MISSING, codes.NO_ROUTE, codes.NO_ROUTE])
+  t.same(refused, [codes.QUERY_MISSING, codes.NO_ROUTE, codes.INVALID_NAME])
 
   const other = await startServer(t)
   createNamespaceRouter(other.io, { routes: { chat: CHAT } })

@@ -1,0 +1,105 @@
+import t from 'tap'
+import { aliasDoubleSlash, splitNamespace } from '../lib/double-slash.js'
+import { createNamespaceRouter } from '../lib/router.js'
+import { clientV2, clientV4, connected, EVERY_4X_MINOR, nextEvent, once, startServer, type ServerKind } from './helpers/io.js'
+
+const NS = '/category/1/item/2/chat'
+
+t.test('splitNamespace reads the namespace of every packet shape', async (t) => {
+  t.same(splitNamespace('0/chat?ns=x'), { head: '0', nsp: '/chat?ns=x', rest: '' })
+  t.same(splitNamespace('2/chat,["hi"]'), { head: '2', nsp: '/chat', rest: ',["hi"]' })
+  t.same(splitNamespace('51-/chat,["hi",{"_placeholder":true,"num":0}]'), {
+    head: '51-',
+    nsp: '/chat',
+    rest: ',["hi",{"_placeholder":true,"num":0}]',
+  })
+  t.equal(splitNamespace('2["hi"]'), undefined, 'root namespace')
+  t.equal(splitNamespace('212["hi"]'), undefined, 'root namespace with an ack id')
+  t.equal(splitNamespace('51-["x"]'), undefined, 'binary on the root namespace')
+})
+
+t.test('the alias only rewrites CONNECTs of routed names, and what follows them', async (t) => {
+  const listeners = new Map<string, (packet: any) => void>()
+  const connection = {
+    on: (event: string, fn: (packet: any) => void) => listeners.set(event, fn),
+    removeListener: (event: string) => listeners.delete(event),
+  }
+  const stop = aliasDoubleSlash(connection, (name) => name === '/routed')
+  const incoming = listeners.get('packet')!
+  const outgoing = listeners.get('packetCreate')!
+  const send = (data: unknown, options?: object) => {
+    const packet = { type: 'message', data, options }
+    outgoing(packet)
+    return packet
+  }
+  const receive = (data: unknown, type = 'message') => {
+    const packet = { type, data }
+    incoming(packet)
+    return packet.data
+  }
+  t.equal(send('0/routed').data, '0/routed', 'nothing is aliased before a CONNECT')
+  t.equal(receive('2//routed,["x"]'), '2//routed,["x"]', 'an event before its CONNECT is left alone')
+  t.equal(receive('0//other'), '0//other', 'unrouted names are left alone')
+  t.equal(receive('0/routed'), '0/routed', 'the canonical spelling is left alone')
+  t.equal(receive('3probe', 'ping'), '3probe', 'engine packets are left alone')
+  t.equal(receive(Buffer.from('x')).toString(), 'x', 'binary attachments are left alone')
+  t.equal(receive('0//routed?ns=/routed'), '0/routed?ns=/routed')
+  t.equal(receive('2//routed,["x"]'), '2/routed,["x"]')
+  const shared = { wsPreEncodedFrame: ['frame'], wsPreEncoded: '4x', compress: true }
+  const packet = send('2/routed,["y"]', shared)
+  t.equal(packet.data, '2//routed,["y"]')
+  t.same(packet.options, { compress: true }, 'pre-encoded frames are dropped for this recipient')
+  t.same(shared, { wsPreEncodedFrame: ['frame'], wsPreEncoded: '4x', compress: true }, 'the shared options are untouched')
+  t.equal(send('2/other,["y"]').data, '2/other,["y"]')
+  t.equal(send('2["y"]').data, '2["y"]')
+  t.equal(send(Buffer.from('x')).data.toString(), 'x')
+  t.equal(send('2/routed,["z"]').data, '2//routed,["z"]', 'no options object is fine')
+  t.same(send(['2/routed,["a"]', '2/other,["b"]']).data, ['2//routed,["a"]', '2/other,["b"]'], 'arrays (engine.io 5.1, 5.2)')
+  const untouched = ['2/other,["b"]']
+  t.equal(send(untouched).data, untouched, 'an array with nothing to rename is kept as it is')
+  stop()
+  t.equal(listeners.size, 0)
+})
+
+// The seed's frontend snippet asks for `${serverIoUrl}/${namespace}`, i.e. //category/1/item/2/chat.
+// socket.io 4.8 parses that as a URL with host "category"; 4.0 to 4.7 and 2.x keep the path.
+for (const kind of [...EVERY_4X_MINOR, '2'] as ServerKind[]) {
+  t.test(`the seed snippet verbatim on socket.io ${kind === '4' ? '4.8' : kind}`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    const router = createNamespaceRouter(io, { routes: { chat: '/category/:categoryId/item/:itemId/chat' } })
+    router.on('dynamic.group.chat', ({ socket }) => socket.on('say', (text: string) => socket.broadcast.emit('said', text)))
+    const announced = nextEvent(router, 'dynamic.group.chat')
+    const serverIoUrl = url
+    const namespace = '/category/1/item/2/chat'
+    const socket = clientV2(t, `${serverIoUrl}/${namespace}`, { query: `ns=${namespace}`, resource: 'socket.io' })
+    const event = await announced
+    t.same(event.params, { categoryId: '1', itemId: '2' })
+    t.equal(event.namespace.name, NS)
+    await connected(socket)
+    event.socket.emit('topic', 'hello')
+    t.same(await once(socket, 'topic'), ['hello'])
+
+    // A canonical client in the same namespace: broadcasts cross in both directions.
+    const peer = kind === '2' ? clientV2(t, url + NS, { query: `ns=${NS}` }) : clientV4(t, url + NS)
+    await connected(peer)
+    const toSeed = once(socket, 'said')
+    peer.emit('say', 'to the seed client')
+    t.same(await toSeed, ['to the seed client'])
+    const toPeer = once(peer, 'said')
+    socket.emit('say', 'from the seed client')
+    t.same(await toPeer, ['from the seed client'])
+  })
+}
+
+t.test('the alias works over HTTP long-polling too', async (t) => {
+  const { io, url } = await startServer(t)
+  const router = createNamespaceRouter(io, { routes: { chat: '/category/:categoryId/item/:itemId/chat' } })
+  const announced = nextEvent(router, 'dynamic.group.chat')
+  const socket = clientV2(t, `${url}/${NS}`, { query: `ns=${NS}`, transports: ['polling'] })
+  const { socket: server } = await announced
+  await connected(socket)
+  io.of(NS).emit('topic', 'via broadcast')
+  t.same(await once(socket, 'topic'), ['via broadcast'])
+  server.disconnect()
+  await once(socket, 'disconnect')
+})

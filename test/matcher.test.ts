@@ -1,0 +1,116 @@
+import t from 'tap'
+import { codes } from '../lib/errors.js'
+import { compileRoutes, DEFAULT_MAX_PARAM_LENGTH } from '../lib/matcher.js'
+
+t.test('path patterns: params, captures in order, trailing wildcard, constraints', async (t) => {
+  const matcher = compileRoutes({
+    chat: '/category/:categoryId/item/:itemId/chat',
+    files: '/files/*',
+    num: '/n/:id(^\\d+$)',
+  })
+  const chat = matcher.match('/category/1/item/2/chat')!
+  t.equal(chat.route.name, 'chat')
+  t.same(chat.params, { categoryId: '1', itemId: '2' })
+  t.same(chat.captures, ['1', '2'])
+  t.same(matcher.match('/files/a/b')!.params, { '*': 'a/b' })
+  t.same(matcher.match('/n/12')!.captures, ['12'])
+  t.equal(matcher.match('/n/ab'), undefined, 'a param constraint is enforced')
+  t.equal(matcher.match('/Category/1/item/2/chat'), undefined, 'case-sensitive')
+  t.equal(matcher.match('/category/1/item/2/chat/'), undefined, 'no trailing slash')
+  t.equal(matcher.match('/category/1/item/2'), undefined)
+  t.equal(matcher.match('/n/' + '1'.repeat(DEFAULT_MAX_PARAM_LENGTH + 1)), undefined, 'params are bounded')
+  t.equal(compileRoutes({ n: '/n/:id' }, { maxParamLength: 3 }).match('/n/1234'), undefined)
+})
+
+t.test('the most specific path route wins, then RegExp routes in order', async (t) => {
+  const matcher = compileRoutes({
+    early: /^\/r\/1$/,
+    param: '/a/:x',
+    fixed: '/a/b',
+    first: /^\/r\/\d+$/,
+    second: /^\/r\/.+$/,
+    catchAll: /.*/,
+  })
+  t.equal(matcher.match('/r/1')!.route.name, 'early', 'declaration order among RegExp routes')
+  t.equal(matcher.match('/a/b')!.route.name, 'fixed')
+  t.equal(matcher.match('/a/c')!.route.name, 'param')
+  t.equal(matcher.match('/r/2')!.route.name, 'first')
+  t.equal(matcher.match('/r/x')!.route.name, 'second')
+  t.equal(matcher.match('/zzz')!.route.name, 'catchAll')
+})
+
+t.test('RegExp routes must match the whole name', async (t) => {
+  // The seed's own pattern, unanchored. Taken as-is, it would accept any name that merely contains
+  // a chat path, and each such name would be a new namespace: anchoring closes that door.
+  const seed = /category\/(\d+)\/item\/(\d+)\/chat/
+  t.ok(seed.test('/evil/category/1/item/2/chat/more'), 'unanchored, the seed pattern accepts padding')
+  const matcher = compileRoutes({ chat: seed })
+  t.same(matcher.match('/category/1/item/2/chat')!.captures, ['1', '2'], 'the leading / may be left out')
+  t.equal(matcher.match('/evil/category/1/item/2/chat'), undefined)
+  t.equal(matcher.match('/category/1/item/2/chat/more'), undefined)
+  t.same(compileRoutes({ slash: /\/x\/(\d+)/ }).match('/x/1')!.captures, ['1'], 'or kept in')
+  t.same(compileRoutes({ alt: /a|ab/ }).match('/ab')!.route.name, 'alt', 'alternation is grouped before anchoring')
+})
+
+t.test('RegExp flags that keep state or change anchors are dropped', async (t) => {
+  const matcher = compileRoutes({ g: /^\/g\/(\d+)$/g, m: /x$/m, i: /^\/i$/i })
+  t.ok(matcher.match('/g/1'))
+  t.ok(matcher.match('/g/1'), 'no lastIndex carried between matches')
+  t.equal(matcher.match('/x\n/y'), undefined, 'no multiline anchors')
+  t.ok(matcher.match('/I'), 'other flags are kept')
+})
+
+t.test('RegExp named groups become params; unmatched groups stay undefined', async (t) => {
+  const matcher = compileRoutes({ r: /^\/r\/(?<id>\d+)(?:\/(?<tail>t))?$/ })
+  const match = matcher.match('/r/5')!
+  t.same(match.params, { id: '5', tail: undefined })
+  t.same(match.captures, ['5', undefined])
+})
+
+t.test('route objects keep their authorize', async (t) => {
+  const authorize = () => true
+  const matcher = compileRoutes({ a: { path: '/a/:x', authorize }, b: { path: /b/ } })
+  t.equal(matcher.routes.get('a')!.authorize, authorize)
+  t.equal(matcher.routes.get('b')!.authorize, undefined)
+})
+
+t.test('routes are validated when registered, with stable codes', async (t) => {
+  const bad: [Record<string, unknown>, string][] = [
+    [{ 'bad name': '/x' }, codes.ROUTE_NAME],
+    [{ '': '/x' }, codes.ROUTE_NAME],
+    [{ 'a.b': '/x' }, codes.ROUTE_NAME],
+    [{ a: 'x' }, codes.ROUTE_PATTERN],
+    [{ a: '/' }, codes.ROUTE_PATTERN],
+    [{ a: '/x/' }, codes.ROUTE_PATTERN],
+    [{ a: '/x//y' }, codes.ROUTE_PATTERN],
+    [{ a: '/*/x' }, codes.ROUTE_PATTERN],
+    [{ a: '/:x/:x' }, codes.ROUTE_PATTERN],
+    [{ a: '/x/..' }, codes.ROUTE_PATTERN],
+    [{ a: '/x y' }, codes.ROUTE_PATTERN],
+    [{ a: '/x%20' }, codes.ROUTE_PATTERN],
+    [{ a: '/:1x' }, codes.ROUTE_PATTERN],
+    [{ a: '/n/:id((a+)+$)' }, codes.ROUTE_PATTERN],
+    [{ a: 42 }, codes.ROUTE_PATTERN],
+    [{ a: { path: 42 } }, codes.ROUTE_PATTERN],
+    [{ a: { path: '/x', authorize: 'yes' } }, codes.ROUTE_PATTERN],
+    [{ a: null }, codes.ROUTE_PATTERN],
+    [{ a: '/x/:id', b: '/x/:other' }, codes.ROUTE_DUPLICATE],
+    [{ a: '/x', b: '/x' }, codes.ROUTE_DUPLICATE],
+  ]
+  for (const [routes, code] of bad) {
+    t.throws(() => compileRoutes(routes as never), { code }, JSON.stringify(routes))
+  }
+  t.throws(() => compileRoutes(null as never), { code: codes.OPTIONS })
+})
+
+t.test('build: reverse routing of path routes', async (t) => {
+  const matcher = compileRoutes({ chat: '/c/:a/i/:b', files: '/f/*', num: '/n/:id(^\\d+$)', legacy: /x/ })
+  t.equal(matcher.build('chat', { a: '1', b: '2' }), '/c/1/i/2')
+  t.equal(matcher.build('files', { '*': 'x/y' }), '/f/x/y')
+  t.equal(matcher.build('num', { id: '7' }), '/n/7')
+  t.throws(() => matcher.build('chat', { a: '1' }), { code: codes.REVERSE_ROUTE, message: /param b / })
+  t.throws(() => matcher.build('files', {}), { code: codes.REVERSE_ROUTE, message: /param \* / })
+  t.throws(() => matcher.build('chat', { a: 1, b: '2' }), { code: codes.REVERSE_ROUTE })
+  t.throws(() => matcher.build('legacy', {}), { code: codes.REVERSE_ROUTE })
+  t.throws(() => matcher.build('nope', {}), { code: codes.REVERSE_ROUTE })
+})
