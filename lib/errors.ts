@@ -30,6 +30,8 @@ export const codes = {
   QUERY_MISSING: 'NS_QUERY_MISSING',
   /** The `ns` handshake query value is not a single string. */
   QUERY_INVALID: 'NS_QUERY_INVALID',
+  /** The namespace was removed while the socket was joining it: connecting again gets a fresh one. */
+  UNAVAILABLE: 'NS_UNAVAILABLE',
   /** The route's `authorize` returned false, threw or rejected. */
   FORBIDDEN: 'NS_FORBIDDEN',
 } as const

@@ -7,7 +7,8 @@ import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './err
 import { compileRoutes, type RouteMatch } from './matcher.js'
 import { DEFAULT_MAX_NAME_LENGTH, isProblem, parseName } from './name.js'
 import { readQueryValue } from './query.js'
-import { closeAdapter, removeNamespace } from './removal.js'
+import { createLifecycle } from './lifecycle.js'
+import { closeAdapter } from './removal.js'
 import { safeEmit } from './safe-emit.js'
 import { accessServer, type ServerLike } from './server-compat.js'
 import type { AuthorizeContext, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
@@ -79,8 +80,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const server = accessServer(io)
   // Internally untyped: the per-route event types are only for the router's users.
   const emitter = createEmitter<Record<string, unknown>>()
-  const live = new Map<Namespace, RouteMatch>()
   let pendingRefusal: { name: string; error: RefusalError } | undefined
+  // Set while socket.io creates a namespace for a client's CONNECT, as opposed to server code.
+  let creatingForClient = false
   let closed = false
 
   const report = (during: string, route?: string, name?: string) => (error: unknown) =>
@@ -110,17 +112,24 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
 
   // Runs in every routed namespace before its sockets connect: createChild copies it to each child.
   const admit = (socket: Socket, next: (error?: Error) => void): void => {
-    const match = live.get(socket.nsp)
-    if (!match?.route.authorize) return next()
+    const match = lifecycle.matchOf(socket.nsp)
+    // socket.io 4.8 creates a socket a microtask after it looked its namespace up: the namespace
+    // may have been removed in between, and a socket must not join a removed namespace.
+    if (!match) return next(refusal(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
+    lifecycle.enter(socket)
+    if (!match.route.authorize) return next()
     const auth = objectOrEmpty(server.generation === 4 ? socket.handshake.auth : socket.handshake.query)
-    void authorize(match, { phase: 'join', name: socket.nsp.name, auth, handshake: socket.handshake, socket }).then(
-      (allowed) => next(allowed ? undefined : refusal(codes.FORBIDDEN, 'not authorized to join this namespace', socket.nsp.name, match.route.name)),
-    )
+    void authorize(match, { phase: 'join', name: socket.nsp.name, auth, handshake: socket.handshake, socket }).then((allowed) => {
+      if (allowed) return next()
+      next(refusal(codes.FORBIDDEN, 'not authorized to join this namespace', socket.nsp.name, match.route.name))
+      lifecycle.settle(socket, false)
+    })
   }
 
   const announce = (socket: Socket): void => {
     // Only children of the router's parent carry this listener, and every one of them is live.
-    const match = live.get(socket.nsp) as RouteMatch
+    const match = lifecycle.matchOf(socket.nsp) as RouteMatch
+    lifecycle.settle(socket, true)
     const route = match.route.name
     const payload = { route, socket, namespace: socket.nsp, params: match.params, captures: match.captures }
     safeEmit(emitter, `dynamic.group.${route}`, payload, report('dynamic.group handler', route, socket.nsp.name))
@@ -133,7 +142,14 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     void authorize(match, { phase: 'create', name, auth: objectOrEmpty(auth), handshake: undefined, socket: undefined }).then((allowed) => {
       // close() may have run while authorize was pending: create nothing after it.
       if (closed) return next(null, false)
-      if (allowed) return next(null, true)
+      if (allowed) {
+        creatingForClient = true
+        try {
+          return next(null, true)
+        } finally {
+          creatingForClient = false
+        }
+      }
       // A refusal must reach the client with its code, and only middleware can send one: answer this
       // CONNECT with a namespace object that refuses it and is unregistered again straight away.
       pendingRefusal = { name, error: refusal(codes.FORBIDDEN, 'not authorized to create this namespace', name, match.route.name) }
@@ -142,7 +158,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       } finally {
         pendingRefusal = undefined
         const throwaway = server.lookup(name)
-        if (throwaway && !live.has(throwaway)) {
+        if (throwaway && !lifecycle.matchOf(throwaway)) {
           server.unregister(name, throwaway)
           void closeAdapter(throwaway)
         }
@@ -151,6 +167,10 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   }
 
   const parent = io.of(check)
+  const lifecycle = createLifecycle(server, parent, (namespace, match) => {
+    debug('removed %s', namespace.name)
+    safeEmit(emitter, 'namespace.removed', { route: match.route.name, name: namespace.name }, report('namespace.removed handler', match.route.name, namespace.name))
+  })
   parent.use(admit)
   parent.on('connection', announce)
   const createChild = parent.createChild
@@ -167,7 +187,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     if (existing) return existing
     const match = resolve(name) as RouteMatch
     const namespace: Namespace = createChild.call(parent, name)
-    live.set(namespace, match)
+    lifecycle.adopt(namespace, match, creatingForClient)
     debug('created %s for route %s', name, match.route.name)
     safeEmit(emitter, 'namespace.created', { route: match.route.name, name, namespace }, report('namespace.created handler', match.route.name, name))
     return namespace
@@ -233,10 +253,8 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       stopWatching()
       for (const stop of unaliasers) stop()
       unaliasers.clear()
-      const namespaces = [...live.keys()]
-      live.clear()
-      await Promise.all(namespaces.map((namespace) => removeNamespace(server, parent, namespace)))
-      debug('closed; removed %d namespaces', namespaces.length)
+      await lifecycle.removeAll()
+      debug('closed')
     },
   }
 }

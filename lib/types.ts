@@ -119,6 +119,8 @@ export interface RouteEvent<Route extends string = string, Pattern = string | Re
 export interface LifecycleEvents {
   /** A routed namespace was created, by a client or by `router.namespace()`. */
   'namespace.created': { readonly route: string; readonly name: string; readonly namespace: Namespace }
+  /** A routed namespace was removed: its sockets disconnected, its adapter closed. */
+  'namespace.removed': { readonly route: string; readonly name: string }
   /** A socket or a CONNECT was refused. `route` is unset when no route matched. */
   refused: { readonly code: ErrorCode; readonly message: string; readonly name: string; readonly route?: string }
   /** A user callback (a handler, `authorize`) threw or rejected. The router went on. */

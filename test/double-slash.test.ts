@@ -25,14 +25,14 @@ t.test('the alias only rewrites CONNECTs of routed names, and what follows them'
     removeListener: (event: string) => listeners.delete(event),
   }
   const stop = aliasDoubleSlash(connection, (name) => name === '/routed')
-  const incoming = listeners.get('packet')!
-  const outgoing = listeners.get('packetCreate')!
-  const send = (data: unknown, options?: object) => {
+  const incoming = listeners.get("packet") as (packet: any) => void
+  const outgoing = listeners.get("packetCreate") as (packet: any) => void
+  const send = (data: any, options?: object): { data: any; options?: object } => {
     const packet = { type: 'message', data, options }
     outgoing(packet)
     return packet
   }
-  const receive = (data: unknown, type = 'message') => {
+  const receive = (data: any, type = 'message'): any => {
     const packet = { type, data }
     incoming(packet)
     return packet.data

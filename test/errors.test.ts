@@ -14,6 +14,7 @@ t.test('codes are stable strings: ERR_ for the server, NS_ for clients', async (
     NO_ROUTE: 'NS_NO_ROUTE',
     QUERY_MISSING: 'NS_QUERY_MISSING',
     QUERY_INVALID: 'NS_QUERY_INVALID',
+    UNAVAILABLE: 'NS_UNAVAILABLE',
     FORBIDDEN: 'NS_FORBIDDEN',
   })
   for (const code of Object.values(codes)) t.match(code, /^(ERR|NS)_[A-Z_]+$/)

@@ -419,3 +419,40 @@ t.test('options are validated', async (t) => {
   t.throws(() => createNamespaceRouter(io, { routes: { 'a b': '/x' } }), NamespaceRouterError)
   t.equal(io.parentNsps.size, 0, 'a rejected configuration attaches nothing')
 })
+
+t.test('a socket.io 4.8 socket whose namespace is removed before it reaches the router is refused', async (t) => {
+  // 4.8 looks the namespace up, then creates the socket a microtask later: a removal scheduled in
+  // between (here, close() queued while the CONNECT is being read) must not leave it in a dead namespace.
+  const { io, url } = await startServer(t)
+  const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
+  router.namespace('chat', { categoryId: '1', itemId: '2' })
+  io.engine.on('connection', (connection: any) => {
+    connection.on('packet', (packet: { data?: unknown }) => {
+      if (typeof packet.data === 'string' && packet.data.startsWith('0' + NS)) queueMicrotask(() => void router.close())
+    })
+  })
+  const refused = nextEvent(router, 'refused')
+  const [err] = await once(clientV4(t, url + NS), 'connect_error')
+  t.equal(err.data.code, codes.UNAVAILABLE)
+  t.equal((await refused).code, codes.UNAVAILABLE)
+})
+
+t.test('the creator refused in the join phase leaves no namespace; a racer keeps it alive', async (t) => {
+  const { io, url } = await startServer(t)
+  const router = createNamespaceRouter(io, {
+    routes: { chat: { path: CHAT, authorize: async ({ handshake }) => { await delay(30); return !handshake || handshake.query.ok === '1' } } },
+  })
+  const removed = nextEvent(router, 'namespace.removed')
+  const [err] = await once(clientV4(t, url + NS), 'connect_error')
+  t.equal(err.data.code, codes.FORBIDDEN)
+  t.same(await removed, { route: 'chat', name: NS })
+  t.same(namespaceNames(io), ['/'])
+
+  const refusedFirst = clientV4(t, url + NS)
+  await delay(10)
+  const admitted = clientV4(t, url + NS, { query: { ok: '1' } })
+  await once(refusedFirst, 'connect_error')
+  await connected(admitted)
+  await delay(20)
+  t.same(namespaceNames(io), ['/', NS], 'a socket still on its way in keeps the namespace')
+})

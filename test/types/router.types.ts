@@ -1,0 +1,92 @@
+// Checked by `tsc -p test/types` (npm run typecheck): every @ts-expect-error line must fail to compile.
+import { Server } from 'socket.io'
+import {
+  createNamespaceRouter,
+  type AuthorizeContext,
+  type PathParams,
+  type RouteEvent,
+  type RouterEvents,
+} from '../../lib/index.js'
+
+const io = new Server()
+const router = createNamespaceRouter(io, {
+  routes: {
+    chat: '/category/:categoryId/item/:itemId/chat',
+    legacy: /category\/(\d+)\/item\/(\d+)\/chat/,
+    tenant: {
+      path: '/t/:tenant',
+      authorize: async ({ params, handshake, phase, auth }) => {
+        const tenant: string = params.tenant
+        // @ts-expect-error misspelt param in authorize
+        params.tenat
+        // @ts-expect-error the handshake is undefined before the namespace exists
+        handshake.headers
+        const p: 'create' | 'join' = phase
+        const a: Readonly<Record<string, unknown>> = auth
+        return tenant.length > 0 && p !== undefined && a !== undefined
+      },
+    },
+    files: '/files/*',
+    num: '/n/:id(^\\d+$)',
+  },
+  query: 'ns',
+})
+
+router.on('dynamic.group.chat', ({ route, socket, namespace, params, captures }) => {
+  const r: 'chat' = route
+  const id: string = params.categoryId + params.itemId
+  // @ts-expect-error a misspelt key is a compile error
+  params.categoryID
+  const first: string | undefined = captures[0]
+  socket.emit('x', r, id, first)
+  namespace.emit('y')
+})
+router.on('dynamic.group.legacy', ({ params, captures }) => {
+  const named: string | undefined = params.anything
+  // @ts-expect-error RegExp captures may be undefined
+  const capture: string = captures[0]
+  return [named, capture]
+})
+router.on('dynamic.group.files', ({ params }) => params['*'])
+router.on('dynamic.group.num', ({ params }) => params.id)
+// @ts-expect-error no such route
+router.on('dynamic.group.nope', () => {})
+router.on('refused', ({ code, name, route }) => [code, name, route])
+router.on('error', ({ error, during }) => [error, during])
+router.on('namespace.created', ({ namespace }) => namespace.name)
+router.emitter.on('*', (type, payload) => [type, payload])
+router.off('refused', () => {})
+
+router.namespace('chat', { categoryId: '1', itemId: '2' }).emit('hello')
+router.namespace('files', { '*': 'a/b' })
+// @ts-expect-error missing param
+router.namespace('chat', { categoryId: '1' })
+// @ts-expect-error misspelt param
+router.namespace('chat', { categoryId: '1', itemID: '2' })
+// @ts-expect-error RegExp routes cannot be reverse-routed
+router.namespace('legacy', {})
+// @ts-expect-error unknown route
+router.namespace('nope', {})
+const closing: Promise<void> = router.close()
+void closing
+
+type Chat = PathParams<'/category/:categoryId/item/:itemId/chat'>
+const chatParams: Chat = { categoryId: '1', itemId: '2' }
+// @ts-expect-error params are read-only
+chatParams.categoryId = '3'
+const constrained: PathParams<'/n/:id(^\\d+$)/:b'> = { id: '1', b: '2' }
+// @ts-expect-error the wildcard is '*'
+const wildcard: PathParams<'/files/*'> = { rest: 'a' }
+type E = RouterEvents<{ chat: '/c/:id' }>['dynamic.group.chat']
+const event = {} as E
+const id: string = event.params.id
+const generic: RouteEvent = event as unknown as RouteEvent
+const context = {} as AuthorizeContext<{ id: string }>
+const contextId: string = context.params.id
+void [chatParams, constrained, wildcard, id, generic, contextId]
+
+createNamespaceRouter(io, {
+  routes: { chat: '/c/:id' },
+  // @ts-expect-error unmatched is 'ignore' or 'disconnect'
+  unmatched: 'drop',
+})
