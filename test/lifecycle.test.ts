@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createLifecycle } from '../lib/lifecycle.js'
 import { compileRoutes } from '../lib/matcher.js'
 import { accessServer } from '../lib/server-compat.js'
@@ -7,7 +7,7 @@ import { clientV4, connected, delay, namespaceNames, startServer } from './helpe
 const matcher = compileRoutes({ room: '/room/:id' })
 
 // Real sockets of real namespaces: `parent.createChild` registers the namespace, a client joins it.
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function setup(t: Test) {
   const { io, url } = await startServer(t)
   const parent = io.of(() => {})
   const removed: string[] = []
