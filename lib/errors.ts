@@ -14,12 +14,16 @@ export const codes = {
   ROUTE_PATTERN: 'ERR_ROUTE_PATTERN',
   /** Two routes share a name, or two patterns would match the same names. */
   ROUTE_DUPLICATE: 'ERR_ROUTE_DUPLICATE',
+  /** A RegExp route or param constraint is prone to catastrophic backtracking (safe-regex2). */
+  ROUTE_UNSAFE_REGEX: 'ERR_ROUTE_UNSAFE_REGEX',
   /** A route name cannot be used in the event name `dynamic.group.<name>`. */
   ROUTE_NAME: 'ERR_ROUTE_NAME',
   /** A router option has the wrong type or range. */
   OPTIONS: 'ERR_ROUTER_OPTIONS',
   /** `router.namespace()` was given an unknown route, a RegExp route, or params that do not fit. */
   REVERSE_ROUTE: 'ERR_REVERSE_ROUTE',
+  /** `router.namespace()` would exceed `maxNamespaces`. */
+  NAMESPACE_LIMIT: 'ERR_NAMESPACE_LIMIT',
   /** The router was used after `close()`. */
   CLOSED: 'ERR_ROUTER_CLOSED',
   /** The namespace name is not a valid routed name (see README, "Names"). */
@@ -32,6 +36,8 @@ export const codes = {
   QUERY_INVALID: 'NS_QUERY_INVALID',
   /** The namespace was removed while the socket was joining it: connecting again gets a fresh one. */
   UNAVAILABLE: 'NS_UNAVAILABLE',
+  /** Creating the namespace would exceed `maxNamespaces`, of all routes or of its route. */
+  LIMIT: 'NS_LIMIT',
   /** The route's `authorize` returned false, threw or rejected. */
   FORBIDDEN: 'NS_FORBIDDEN',
 } as const

@@ -1,5 +1,6 @@
 export { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
-export { createNamespaceRouter, type NamespaceRouter, type PathRouteNames, type RouterOptions } from './router.js'
+export { DEFAULTS, type RouterOptions } from './options.js'
+export { createNamespaceRouter, type NamespaceRouter, type PathRouteNames, type RouterStats } from './router.js'
 export { ioHandler } from './legacy.js'
 export type { ServerLike } from './server-compat.js'
 export type {

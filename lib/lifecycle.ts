@@ -1,86 +1,173 @@
 import createDebug from 'debug'
 import type { Namespace, Socket } from 'socket.io'
-import type { RouteMatch } from './matcher.js'
-import { removeNamespace } from './removal.js'
+import type { CompiledRoute, RouteMatch } from './matcher.js'
+import { removeNamespace, retire } from './removal.js'
 import type { ServerAccess } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:lifecycle')
 
 interface Entry {
   readonly match: RouteMatch
-  /** Ids of sockets between the router's middleware and their `connection` event. */
-  readonly pending: Set<string>
-  /** Whether a socket ever connected, or the server created it (router.namespace, io.of). */
+  /** Sockets between the router's middleware and their `connection` event. */
+  readonly pending: Map<string, Socket>
+  /** Whether the namespace may wait for the grace period: a socket connected, or server code made it. */
   populated: boolean
+  timer: NodeJS.Timeout | undefined
+}
+
+/** Options of {@link createLifecycle}. */
+export interface LifecycleOptions {
+  /** How long an empty namespace lives, in ms, or false to keep it. */
+  readonly ttl: number | false
+  /** Cap on live namespaces, all routes together. */
+  readonly maxNamespaces: number
+  /** Called after a namespace was removed. */
+  readonly onRemoved: (namespace: Namespace, match: RouteMatch) => void
+  /** Called for a socket that reached a removed namespace and was disconnected. */
+  readonly onOrphan: (socket: Socket) => void
+}
+
+/** Live namespace counts, as `router.stats()` reports them. */
+export interface LifecycleCounts {
+  readonly namespaces: number
+  readonly byRoute: Readonly<Record<string, number>>
+  readonly sockets: number
+  readonly joining: number
+  readonly removed: number
 }
 
 /**
- * The namespaces a router created, with the sockets on their way in, and the rule for removing them.
+ * The namespaces a router created, the sockets on their way in, and the rules for removing them.
  *
  * @example
- * const lifecycle = createLifecycle(server, parent, (namespace, match) => emit('namespace.removed', ...))
+ * const lifecycle = createLifecycle(server, parent, { ttl: 30_000, maxNamespaces: 10_000, onRemoved, onOrphan })
  * lifecycle.adopt(namespace, match, true)
  */
 export interface Lifecycle {
   /** Tracks a new namespace; `byClient` when a client's CONNECT created it. */
   adopt(namespace: Namespace, match: RouteMatch, byClient: boolean): void
-  /** The route match of a namespace the router created, if it is live. */
+  /** The route match of a live namespace, or undefined once it is removed. */
   matchOf(namespace: Namespace): RouteMatch | undefined
+  /** Which cap one more namespace of this route would break, if any. */
+  capExceeded(route: CompiledRoute): 'all routes' | 'route' | undefined
   /** A socket entered the router's middleware. */
   enter(socket: Socket): void
   /** A socket connected (`connected: true`) or was refused by the router. */
   settle(socket: Socket, connected: boolean): void
+  counts(): LifecycleCounts
   /** Removes every live namespace. */
   removeAll(): Promise<void>
 }
 
 /**
- * Creates the lifecycle of a router's namespaces. A namespace that a client's CONNECT created and that
- * never held a socket is removed as soon as the router refused its last pending socket, so a refused
- * socket leaves nothing behind.
+ * Creates the lifecycle of a router's namespaces:
+ * - a namespace with no connected socket is removed after `ttl` ms, unless a socket is still on its way
+ *   in (in `authorize` or in the namespace's own middleware), in which case it waits for it;
+ * - a namespace a client's CONNECT created, that never held a socket, is removed as soon as the router
+ *   refused its last pending socket, whatever `ttl` says: a refused socket leaves nothing behind;
+ * - a socket that still reaches a removed namespace is disconnected, never left in it.
  *
  * @example
- * const lifecycle = createLifecycle(accessServer(io), parent, () => {})
+ * const lifecycle = createLifecycle(accessServer(io), parent, { ttl: 0, maxNamespaces: 100, onRemoved() {}, onOrphan() {} })
  */
-export function createLifecycle(
-  server: ServerAccess,
-  parent: { children?: Set<unknown> },
-  onRemoved: (namespace: Namespace, match: RouteMatch) => void,
-): Lifecycle {
+export function createLifecycle(server: ServerAccess, parent: { children?: Set<unknown> }, options: LifecycleOptions): Lifecycle {
   const entries = new Map<Namespace, Entry>()
+  const perRoute = new Map<string, number>()
+  let removed = 0
 
   const remove = async (namespace: Namespace, entry: Entry): Promise<void> => {
     entries.delete(namespace)
+    clearTimeout(entry.timer)
+    const route = entry.match.route.name
+    perRoute.set(route, (perRoute.get(route) as number) - 1)
+    removed++
     await removeNamespace(server, parent, namespace)
-    onRemoved(namespace, entry.match)
+    retire(namespace, options.onOrphan)
+    options.onRemoved(namespace, entry.match)
+  }
+
+  // A pending socket whose connection closed, or that socket.io 4.8 dropped from its pre-connect set
+  // (a later middleware refused it), is not on its way in any more. Checked when a removal is due,
+  // rather than with a listener per socket: one connection can carry hundreds of joining sockets.
+  const prune = (namespace: Namespace, entry: Entry): void => {
+    const preConnect = (namespace as unknown as { _preConnectSockets?: Map<string, unknown> })._preConnectSockets
+    for (const [id, socket] of entry.pending) {
+      if (socket.conn.readyState !== 'open' || (preConnect && !preConnect.has(id))) entry.pending.delete(id)
+    }
+  }
+
+  const isEmpty = (namespace: Namespace, entry: Entry): boolean => {
+    prune(namespace, entry)
+    return entry.pending.size === 0 && server.sockets(namespace).length === 0
+  }
+
+  const schedule = (namespace: Namespace, entry: Entry): void => {
+    clearTimeout(entry.timer)
+    entry.timer = undefined
+    if (options.ttl === false || server.sockets(namespace).length > 0) return
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined
+      if (isEmpty(namespace, entry)) {
+        debug('removing %s: empty for %d ms', namespace.name, options.ttl)
+        void remove(namespace, entry)
+      } else schedule(namespace, entry)
+    }, options.ttl)
+    entry.timer.unref()
+  }
+
+  const settle = (socket: Socket, connected: boolean): void => {
+    const namespace = socket.nsp
+    const entry = entries.get(namespace)
+    if (!entry) return
+    entry.pending.delete(socket.id)
+    if (connected) {
+      entry.populated = true
+      clearTimeout(entry.timer)
+      entry.timer = undefined
+      socket.once('disconnect', () => {
+        if (entries.get(namespace) === entry && server.sockets(namespace).length === 0) schedule(namespace, entry)
+      })
+      return
+    }
+    if (entry.populated) return schedule(namespace, entry)
+    // Checked a turn later: a socket may be on its way in between socket.io's lookup of the namespace
+    // and the router's middleware.
+    setImmediate(() => {
+      if (entries.get(namespace) === entry && !entry.populated && isEmpty(namespace, entry)) {
+        debug('removing %s: its only sockets were refused', namespace.name)
+        void remove(namespace, entry)
+      }
+    })
   }
 
   return {
     adopt(namespace, match, byClient) {
-      entries.set(namespace, { match, pending: new Set(), populated: !byClient })
+      const entry: Entry = { match, pending: new Map(), populated: !byClient, timer: undefined }
+      entries.set(namespace, entry)
+      const route = match.route.name
+      perRoute.set(route, (perRoute.get(route) ?? 0) + 1)
+      schedule(namespace, entry)
     },
     matchOf(namespace) {
       return entries.get(namespace)?.match
     },
-    enter(socket) {
-      entries.get(socket.nsp)?.pending.add(socket.id)
+    capExceeded(route) {
+      if (entries.size >= options.maxNamespaces) return 'all routes'
+      if ((perRoute.get(route.name) ?? 0) >= route.maxNamespaces) return 'route'
+      return undefined
     },
-    settle(socket, connected) {
-      const entry = entries.get(socket.nsp)
-      if (!entry) return
-      entry.pending.delete(socket.id)
-      if (connected) {
-        entry.populated = true
-        return
+    enter(socket) {
+      entries.get(socket.nsp)?.pending.set(socket.id, socket)
+    },
+    settle,
+    counts() {
+      let sockets = 0
+      let joining = 0
+      for (const [namespace, entry] of entries) {
+        sockets += server.sockets(namespace).length
+        joining += entry.pending.size
       }
-      // Checked again a turn later: a socket may be on its way in between socket.io's lookup of the
-      // namespace and the router's middleware.
-      const namespace = socket.nsp
-      setImmediate(() => {
-        if (entries.get(namespace) !== entry || entry.populated || entry.pending.size > 0 || server.sockets(namespace).length > 0) return
-        debug('removing %s: its only sockets were refused', namespace.name)
-        void remove(namespace, entry)
-      })
+      return { namespaces: entries.size, byRoute: Object.fromEntries(perRoute), sockets, joining, removed }
     },
     async removeAll() {
       await Promise.all([...entries].map(([namespace, entry]) => remove(namespace, entry)))

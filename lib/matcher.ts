@@ -1,5 +1,6 @@
 import createDebug from 'debug'
 import findMyWay from 'find-my-way'
+import safeRegex from 'safe-regex2'
 import { codes, NamespaceRouterError } from './errors.js'
 import type { Authorize, RouteInput } from './types.js'
 
@@ -10,7 +11,8 @@ export const DEFAULT_MAX_PARAM_LENGTH = 100
 
 // Route names become part of `dynamic.group.<name>`: keep them to what reads well in an event name.
 const ROUTE_NAME = /^[A-Za-z_$][A-Za-z0-9_$-]*$/
-const LITERAL = /^[A-Za-z0-9\-._~!$&'()+,;=@]+$/
+// The same characters as a name's segments (name.ts): a literal that no name can contain is a mistake.
+const LITERAL = /^[A-Za-z0-9\-._~]+$/
 const PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)(?:\((.+)\))?$/
 // A RegExp route with one of these flags would keep state between matches (g, y) or let `^`/`$`
 // match at a line break inside a name (m).
@@ -23,6 +25,8 @@ export interface CompiledRoute {
   /** The pattern as given. */
   readonly pattern: string | RegExp
   readonly authorize: Authorize | undefined
+  /** Cap on this route's live namespaces (Infinity when unset). */
+  readonly maxNamespaces: number
   /** Path routes: the param keys in pattern order (`'*'` for the wildcard). */
   readonly keys: readonly string[]
 }
@@ -52,11 +56,14 @@ export interface Matcher {
 /** Options of {@link compileRoutes}. */
 export interface MatcherOptions {
   readonly maxParamLength?: number
+  /** Accept RegExps (routes and param constraints) that safe-regex2 flags as prone to catastrophic backtracking. */
+  readonly allowUnsafeRegex?: boolean
 }
 
 /**
  * Validates routes and compiles them. Throws a {@link NamespaceRouterError} with code
- * `ERR_ROUTE_NAME`, `ERR_ROUTE_PATTERN` or `ERR_ROUTE_DUPLICATE` for the first bad route.
+ * `ERR_ROUTE_NAME`, `ERR_ROUTE_PATTERN`, `ERR_ROUTE_UNSAFE_REGEX` or `ERR_ROUTE_DUPLICATE` for the
+ * first bad route.
  *
  * @example
  * compileRoutes({ 'bad name': '/x' }) // throws ERR_ROUTE_NAME
@@ -70,6 +77,7 @@ export function compileRoutes(routes: Readonly<Record<string, RouteInput>>, opti
     ignoreTrailingSlash: false,
     ignoreDuplicateSlashes: false,
     maxParamLength: options.maxParamLength ?? DEFAULT_MAX_PARAM_LENGTH,
+    allowUnsafeRegex: options.allowUnsafeRegex === true,
   })
   const compiled = new Map<string, CompiledRoute>()
   const regexps: { route: CompiledRoute; regexp: RegExp }[] = []
@@ -78,25 +86,25 @@ export function compileRoutes(routes: Readonly<Record<string, RouteInput>>, opti
     if (!ROUTE_NAME.test(name)) {
       throw new NamespaceRouterError(codes.ROUTE_NAME, `route name ${JSON.stringify(name)} cannot be used in an event name`)
     }
-    const { pattern, authorize } = splitInput(name, input)
+    const { pattern, authorize, maxNamespaces } = splitInput(name, input)
     if (typeof pattern === 'string') {
-      const route: CompiledRoute = { name, kind: 'path', pattern, authorize, keys: parsePattern(name, pattern) }
+      const route: CompiledRoute = { name, kind: 'path', pattern, authorize, maxNamespaces, keys: parsePattern(name, pattern) }
       try {
         tree.on('GET', pattern, noop, route)
       } catch (cause) {
-        const duplicate = /already declared/.test(String((cause as Error).message))
-        throw new NamespaceRouterError(
-          duplicate ? codes.ROUTE_DUPLICATE : codes.ROUTE_PATTERN,
-          duplicate
-            ? `route ${JSON.stringify(name)}: pattern ${JSON.stringify(pattern)} matches the same names as an earlier route`
-            : `route ${JSON.stringify(name)}: ${(cause as Error).message}`,
-          { cause },
-        )
+        throw registrationError(name, pattern, cause as Error)
       }
       compiled.set(name, route)
     } else {
-      const route: CompiledRoute = { name, kind: 'regexp', pattern, authorize, keys: [] }
-      regexps.push({ route, regexp: anchor(pattern) })
+      const route: CompiledRoute = { name, kind: 'regexp', pattern, authorize, maxNamespaces, keys: [] }
+      const regexp = anchor(pattern)
+      if (!options.allowUnsafeRegex && !safeRegex(regexp)) {
+        throw new NamespaceRouterError(
+          codes.ROUTE_UNSAFE_REGEX,
+          `route ${JSON.stringify(name)}: ${String(pattern)} is prone to catastrophic backtracking (allowUnsafeRegex to accept it)`,
+        )
+      }
+      regexps.push({ route, regexp })
       compiled.set(name, route)
     }
     debug('route %s: %s', name, String(pattern))
@@ -134,18 +142,31 @@ export function compileRoutes(routes: Readonly<Record<string, RouteInput>>, opti
   }
 }
 
-function splitInput(name: string, input: unknown): { pattern: string | RegExp; authorize: Authorize | undefined } {
-  if (typeof input === 'string' || input instanceof RegExp) return { pattern: input, authorize: undefined }
+function splitInput(name: string, input: unknown): { pattern: string | RegExp; authorize: Authorize | undefined; maxNamespaces: number } {
+  if (typeof input === 'string' || input instanceof RegExp) return { pattern: input, authorize: undefined, maxNamespaces: Infinity }
   if (typeof input === 'object' && input !== null && 'path' in input) {
-    const { path, authorize } = input as { path: unknown; authorize?: unknown }
-    if ((typeof path === 'string' || path instanceof RegExp) && (authorize === undefined || typeof authorize === 'function')) {
-      return { pattern: path, authorize: authorize as Authorize | undefined }
+    const { path, authorize, maxNamespaces = Infinity } = input as { path: unknown; authorize?: unknown; maxNamespaces?: unknown }
+    if (
+      (typeof path === 'string' || path instanceof RegExp) &&
+      (authorize === undefined || typeof authorize === 'function') &&
+      (maxNamespaces === Infinity || (Number.isInteger(maxNamespaces) && (maxNamespaces as number) >= 0))
+    ) {
+      return { pattern: path, authorize: authorize as Authorize | undefined, maxNamespaces: maxNamespaces as number }
     }
   }
   throw new NamespaceRouterError(
     codes.ROUTE_PATTERN,
-    `route ${JSON.stringify(name)} must be a path pattern, a RegExp, or { path, authorize? }`,
+    `route ${JSON.stringify(name)} must be a path pattern, a RegExp, or { path, authorize?, maxNamespaces? }`,
   )
+}
+
+function registrationError(name: string, pattern: string, cause: Error): NamespaceRouterError {
+  const message = String(cause.message)
+  if (/already declared/.test(message)) {
+    return new NamespaceRouterError(codes.ROUTE_DUPLICATE, `route ${JSON.stringify(name)}: pattern ${JSON.stringify(pattern)} matches the same names as an earlier route`, { cause })
+  }
+  const unsafe = /not safe/.test(message)
+  return new NamespaceRouterError(unsafe ? codes.ROUTE_UNSAFE_REGEX : codes.ROUTE_PATTERN, `route ${JSON.stringify(name)}: ${message}`, { cause })
 }
 
 // The grammar is narrower than find-my-way's on purpose: what it accepts is exactly what the

@@ -5,10 +5,11 @@ const debug = createDebug('socket.io-ns-router:name')
 /** Default upper bound of a namespace name's length, in characters. */
 export const DEFAULT_MAX_NAME_LENGTH = 256
 
-// One segment: RFC 3986 unreserved characters plus the sub-delimiters and ':' '@' that are safe in a
-// path. Deliberately absent: '%', '?', '#', '/', whitespace, control and non-ASCII characters, so that
-// one name has one spelling and socket.io's own parsing of the name (a URL on 4.8) cannot alter it.
-const SEGMENT = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]+$/
+// One segment: RFC 3986 unreserved characters only. Absent on purpose: '%' (no second spelling through
+// percent-encoding), '?', '#', '/', whitespace, control and non-ASCII characters, and every regex or
+// query metacharacter, so one name has one spelling and no parser on the way (socket.io 4.8 reads a
+// v2 client's name as a URL) can alter it.
+const SEGMENT = /^[A-Za-z0-9\-._~]+$/
 
 /** A name the router accepts, and the canonical spelling it is routed by. */
 export interface ParsedName {

@@ -1,43 +1,47 @@
 import createDebug from 'debug'
 import type { Emitter } from 'mitt'
 import type { Namespace, Socket } from 'socket.io'
-import { aliasDoubleSlash } from './double-slash.js'
 import { createEmitter } from './emitter.js'
 import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
-import { compileRoutes, type RouteMatch } from './matcher.js'
-import { DEFAULT_MAX_NAME_LENGTH, isProblem, parseName } from './name.js'
-import { readQueryValue } from './query.js'
 import { createLifecycle } from './lifecycle.js'
+import { compileRoutes, type RouteMatch } from './matcher.js'
+import { aliasNamespaces } from './namespace-alias.js'
+import { isProblem, parseName } from './name.js'
+import { resolveOptions, type RouterOptions } from './options.js'
 import { closeAdapter } from './removal.js'
+import { guardRoot } from './root.js'
 import { safeEmit } from './safe-emit.js'
 import { accessServer, type ServerLike } from './server-compat.js'
 import type { AuthorizeContext, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
 
 const debug = createDebug('socket.io-ns-router:router')
 
-/**
- * Options of {@link createNamespaceRouter}.
- *
- * @example
- * const options: RouterOptions<{ chat: '/c/:id' }> = { routes: { chat: '/c/:id' }, unmatched: 'disconnect' }
- */
-export interface RouterOptions<Routes extends RoutePatterns> {
-  /** Route names mapped to a path pattern, a RegExp, or `{ path, authorize }`. */
-  readonly routes: { readonly [K in keyof Routes]: RouteInput<Routes[K]> }
-  /** The handshake query key read on `/`. Default `'ns'`. */
-  readonly query?: string
-  /** What to do with a socket on `/` whose `ns` is missing, invalid or unrouted. Default `'ignore'`. */
-  readonly unmatched?: 'ignore' | 'disconnect'
-  /** Longest accepted namespace name, in characters. Default 256. */
-  readonly maxNameLength?: number
-  /** Longest accepted path param, in characters. Default 100. */
-  readonly maxParamLength?: number
-}
-
 /** Names of the routes that have a path pattern (the only ones reverse routing can build). */
 export type PathRouteNames<Routes extends RoutePatterns> = {
   [K in keyof Routes & string]: Routes[K] extends string ? K : never
 }[keyof Routes & string]
+
+/**
+ * What `router.stats()` reports.
+ *
+ * @example
+ * const { namespaces, byRoute, refusals } = router.stats()
+ */
+export interface RouterStats {
+  /** Live routed namespaces. */
+  readonly namespaces: number
+  /** Live routed namespaces per route (every route is listed). */
+  readonly byRoute: Readonly<Record<string, number>>
+  /** Connected sockets in routed namespaces. */
+  readonly sockets: number
+  /** Sockets in a routed namespace's middleware, not connected yet. */
+  readonly joining: number
+  /** Refusals since the router was created, by code. */
+  readonly refusals: Readonly<Record<string, number>>
+  /** Namespaces created and removed since the router was created. */
+  readonly created: number
+  readonly removed: number
+}
 
 /**
  * A namespace router over a socket.io server.
@@ -51,8 +55,12 @@ export interface NamespaceRouter<Routes extends RoutePatterns> {
   readonly emitter: Emitter<RouterEvents<Routes>>
   readonly on: Emitter<RouterEvents<Routes>>['on']
   readonly off: Emitter<RouterEvents<Routes>>['off']
-  /** The live namespace of a path route for these params, created (with the route's setup) if needed. */
+  /**
+   * The live namespace of a path route for these params, created (with the route's setup) if needed.
+   * Always ask again rather than keep the result: an empty namespace is removed after the grace period.
+   */
   namespace<K extends PathRouteNames<Routes>>(route: K, params: PathParams<Routes[K] & string>): Namespace
+  stats(): RouterStats
   /** Detaches everything the router attached, and closes and removes the namespaces it created. */
   close(): Promise<void>
 }
@@ -72,31 +80,43 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   io: ServerLike,
   options: RouterOptions<Routes>,
 ): NamespaceRouter<Routes> {
-  const queryKey = options.query ?? 'ns'
-  const unmatched = options.unmatched ?? 'ignore'
-  const maxNameLength = options.maxNameLength ?? DEFAULT_MAX_NAME_LENGTH
-  checkOptions(queryKey, unmatched, maxNameLength, options.maxParamLength)
-  const matcher = compileRoutes(options.routes as Readonly<Record<string, RouteInput>>, { maxParamLength: options.maxParamLength })
+  const { routes, ...rest } = options
+  const settings = resolveOptions(rest)
+  const matcher = compileRoutes(routes as Readonly<Record<string, RouteInput>>, settings)
   const server = accessServer(io)
   // Internally untyped: the per-route event types are only for the router's users.
   const emitter = createEmitter<Record<string, unknown>>()
+  const refusals: Record<string, number> = {}
+  let created = 0
   let pendingRefusal: { name: string; error: RefusalError } | undefined
   // Set while socket.io creates a namespace for a client's CONNECT, as opposed to server code.
   let creatingForClient = false
   let closed = false
+  // Stand-in names for names a socket.io-client 2 asked for that socket.io itself would rewrite
+  // before any check: stand-in → the name the client asked for.
+  const standIns = new Map<string, string>()
+  let standInCount = 0
 
   const report = (during: string, route?: string, name?: string) => (error: unknown) =>
     safeEmit(emitter, 'error', { error, during, route, name }, (failure) => debug('error handler failed: %O', failure))
 
   const refusal = (code: ErrorCode, message: string, name: string, route?: string): RefusalError => {
-    debug('refused %s: %s', name, code)
+    debug('refused %s: %s', name.slice(0, 100), code)
+    refusals[code] = (refusals[code] ?? 0) + 1
     safeEmit(emitter, 'refused', { code, message, name, route }, report('refused handler', route, name))
     return new RefusalError(code, message)
   }
 
+  // Namespaces are only ever created under canonical names; other spellings are aliased per
+  // connection before socket.io sees them (namespace-alias.ts), or refused.
+  const classify = (name: unknown): RouteMatch | ErrorCode => {
+    const parsed = parseName(name, settings.maxNameLength)
+    if (isProblem(parsed) || parsed.canonical !== name) return codes.INVALID_NAME
+    return matcher.match(parsed.canonical) ?? codes.NO_ROUTE
+  }
   const resolve = (name: unknown): RouteMatch | undefined => {
-    const parsed = parseName(name, maxNameLength)
-    return isProblem(parsed) ? undefined : matcher.match(parsed.canonical)
+    const found = classify(name)
+    return typeof found === 'string' ? undefined : found
   }
 
   const authorize = async (match: RouteMatch, context: Omit<AuthorizeContext, 'route' | 'params' | 'captures'>) => {
@@ -110,7 +130,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     }
   }
 
-  // Runs in every routed namespace before its sockets connect: createChild copies it to each child.
+  // Runs first in every routed namespace: createChild copies the parent's middleware to each child.
   const admit = (socket: Socket, next: (error?: Error) => void): void => {
     const match = lifecycle.matchOf(socket.nsp)
     // socket.io 4.8 creates a socket a microtask after it looked its namespace up: the namespace
@@ -127,7 +147,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   }
 
   const announce = (socket: Socket): void => {
-    // Only children of the router's parent carry this listener, and every one of them is live.
+    // Only live children of the router's parent carry this listener (removal drops it).
     const match = lifecycle.matchOf(socket.nsp) as RouteMatch
     lifecycle.settle(socket, true)
     const route = match.route.name
@@ -135,44 +155,68 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     safeEmit(emitter, `dynamic.group.${route}`, payload, report('dynamic.group handler', route, socket.nsp.name))
   }
 
+  // A refusal must reach the client with its code, and only middleware can send one: answer this
+  // CONNECT with a namespace object that refuses it and is unregistered again straight away.
+  const refuseConnect = (name: string, next: (error: Error | null, allow: boolean) => void, error: RefusalError): void => {
+    pendingRefusal = { name, error }
+    try {
+      next(null, true)
+    } finally {
+      pendingRefusal = undefined
+      const throwaway = server.lookup(name)
+      if (throwaway && !lifecycle.matchOf(throwaway)) {
+        server.unregister(name, throwaway)
+        void closeAdapter(throwaway)
+      }
+    }
+  }
+
+  const capRefusal = (match: RouteMatch, name: string): RefusalError | undefined => {
+    const cap = lifecycle.capExceeded(match.route)
+    return cap && refusal(codes.LIMIT, `too many namespaces (${cap})`, name, match.route.name)
+  }
+
   // socket.io's parent-namespace check: the one place that sees a CONNECT before its namespace exists.
   const check = (name: string, auth: unknown, next: (error: Error | null, allow: boolean) => void): void => {
-    const match = resolve(name)
-    if (!match) return next(null, false)
+    const original = standIns.get(name)
+    if (original !== undefined) return refuseConnect(name, next, refusal(codes.INVALID_NAME, 'invalid namespace name', original))
+    const match = classify(name)
+    if (typeof match === 'string') {
+      // Parents registered after this one get their turn; if there are none, refuse with a code.
+      if (!server.isLastParent(check)) return next(null, false)
+      return refuseConnect(name, next, refusal(match, match === codes.NO_ROUTE ? 'no route for this namespace' : 'invalid namespace name', name))
+    }
+    const full = capRefusal(match, name)
+    if (full) return refuseConnect(name, next, full)
     void authorize(match, { phase: 'create', name, auth: objectOrEmpty(auth), handshake: undefined, socket: undefined }).then((allowed) => {
       // close() may have run while authorize was pending: create nothing after it.
       if (closed) return next(null, false)
-      if (allowed) {
-        creatingForClient = true
-        try {
-          return next(null, true)
-        } finally {
-          creatingForClient = false
-        }
-      }
-      // A refusal must reach the client with its code, and only middleware can send one: answer this
-      // CONNECT with a namespace object that refuses it and is unregistered again straight away.
-      pendingRefusal = { name, error: refusal(codes.FORBIDDEN, 'not authorized to create this namespace', name, match.route.name) }
+      if (!allowed) return refuseConnect(name, next, refusal(codes.FORBIDDEN, 'not authorized to create this namespace', name, match.route.name))
+      // Joining a namespace that appeared meanwhile needs no room; creating one is checked again.
+      const stillFull = server.lookup(name) ? undefined : capRefusal(match, name)
+      if (stillFull) return refuseConnect(name, next, stillFull)
+      creatingForClient = true
       try {
         next(null, true)
       } finally {
-        pendingRefusal = undefined
-        const throwaway = server.lookup(name)
-        if (throwaway && !lifecycle.matchOf(throwaway)) {
-          server.unregister(name, throwaway)
-          void closeAdapter(throwaway)
-        }
+        creatingForClient = false
       }
     })
   }
 
   const parent = io.of(check)
-  const lifecycle = createLifecycle(server, parent, (namespace, match) => {
-    debug('removed %s', namespace.name)
-    safeEmit(emitter, 'namespace.removed', { route: match.route.name, name: namespace.name }, report('namespace.removed handler', match.route.name, namespace.name))
-  })
   parent.use(admit)
   parent.on('connection', announce)
+  const lifecycle = createLifecycle(server, parent, {
+    ttl: settings.emptyNamespaceTtlMs,
+    maxNamespaces: settings.maxNamespaces,
+    onRemoved(namespace, match) {
+      safeEmit(emitter, 'namespace.removed', { route: match.route.name, name: namespace.name }, report('namespace.removed handler', match.route.name, namespace.name))
+    },
+    onOrphan(socket) {
+      refusal(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name)
+    },
+  })
   const createChild = parent.createChild
   parent.createChild = (name: string): Namespace => {
     if (pendingRefusal?.name === name) {
@@ -188,9 +232,17 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     const match = resolve(name) as RouteMatch
     const namespace: Namespace = createChild.call(parent, name)
     lifecycle.adopt(namespace, match, creatingForClient)
+    created++
     debug('created %s for route %s', name, match.route.name)
     safeEmit(emitter, 'namespace.created', { route: match.route.name, name, namespace }, report('namespace.created handler', match.route.name, name))
     return namespace
+  }
+
+  // Server-side creation (router.namespace, io.of) obeys the caps too, with a thrown error.
+  const createForServer = (name: string, match: RouteMatch): Namespace => {
+    const cap = lifecycle.capExceeded(match.route)
+    if (cap) throw new NamespaceRouterError(codes.NAMESPACE_LIMIT, `cannot create ${name}: too many namespaces (${cap})`)
+    return parent.createChild(name)
   }
 
   // `io.of(name)` for a routed name goes through the parent too, so it cannot make a namespace that
@@ -199,8 +251,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   io.of = function (this: ServerLike, name: unknown, fn?: unknown) {
     if (typeof name === 'string') {
       const full = name.startsWith('/') ? name : `/${name}`
-      if (!server.lookup(full) && resolve(full)) {
-        const namespace = parent.createChild(full)
+      const match = server.lookup(full) ? undefined : resolve(full)
+      if (match) {
+        const namespace = createForServer(full, match)
         if (typeof fn === 'function') namespace.on('connect', fn as (socket: Socket) => void)
         return namespace
       }
@@ -208,25 +261,28 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     return of.call(this, name, fn)
   }
 
-  const onRoot = (socket: Socket): void => {
-    const read = readQueryValue(socket.handshake.query, queryKey)
-    const code = !read.ok
-      ? read.code
-      : isProblem(parseName(read.value, maxNameLength))
-        ? codes.INVALID_NAME
-        : resolve(read.value)
-          ? undefined
-          : codes.NO_ROUTE
-    if (!code || unmatched === 'ignore') return
-    refusal(code, `the "${queryKey}" query names no routed namespace`, read.ok ? read.value : '/')
-    socket.disconnect()
-  }
-  io.sockets.on('connection', onRoot)
+  const detachRoot = guardRoot(io, {
+    queryKey: settings.query,
+    policy: settings.unmatched,
+    classify: (value) => {
+      const found = classify(value)
+      return typeof found === 'string' ? found : undefined
+    },
+    refuse: refusal,
+  })
 
-  const isRouted = (canonical: string): boolean => resolve(canonical) !== undefined
+  const decide = (path: string, legacy: boolean): string | undefined => {
+    const parsed = parseName(path, settings.maxNameLength)
+    if (!isProblem(parsed)) return parsed.canonical !== path && resolve(parsed.canonical) ? parsed.canonical : undefined
+    if (!legacy || !server.isLastParent(check)) return undefined
+    const standIn = `/~ns-router-refusal-${++standInCount}`
+    standIns.set(standIn, path)
+    return standIn
+  }
   const unaliasers = new Set<() => void>()
   const stopWatching = server.onEngineConnection((connection) => {
-    const stop = aliasDoubleSlash(connection, isRouted)
+    const legacy = connection.protocol === 3 || server.generation === 2
+    const stop = aliasNamespaces(connection, decide, legacy, (serverName) => standIns.delete(serverName))
     unaliasers.add(stop)
     connection.on('close', () => unaliasers.delete(stop))
   })
@@ -239,16 +295,22 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     namespace(route, params) {
       if (closed) throw new NamespaceRouterError(codes.CLOSED, 'the router is closed')
       const name = matcher.build(route, params as Readonly<Record<string, unknown>>)
-      if (resolve(name)?.route.name !== route) {
+      const match = resolve(name)
+      if (match?.route.name !== route) {
         throw new NamespaceRouterError(codes.REVERSE_ROUTE, `params of route ${route} build ${JSON.stringify(name)}, which does not route back to it`)
       }
-      return server.lookup(name) ?? parent.createChild(name)
+      return server.lookup(name) ?? createForServer(name, match)
+    },
+    stats() {
+      const counts = lifecycle.counts()
+      const byRoute = Object.fromEntries([...matcher.routes.keys()].map((route) => [route, counts.byRoute[route] ?? 0]))
+      return { ...counts, byRoute, refusals: { ...refusals }, created }
     },
     async close() {
       if (closed) return
       closed = true
       server.removeParent(check)
-      io.sockets.removeListener('connection', onRoot)
+      detachRoot()
       if (Object.hasOwn(io, 'of')) delete (io as { of?: unknown }).of
       stopWatching()
       for (const stop of unaliasers) stop()
@@ -259,22 +321,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   }
 }
 
-function checkOptions(queryKey: unknown, unmatched: unknown, maxNameLength: unknown, maxParamLength: unknown): void {
-  if (typeof queryKey !== 'string' || queryKey === '') {
-    throw new NamespaceRouterError(codes.OPTIONS, 'query must be a non-empty string')
-  }
-  if (unmatched !== 'ignore' && unmatched !== 'disconnect') {
-    throw new NamespaceRouterError(codes.OPTIONS, 'unmatched must be "ignore" or "disconnect"')
-  }
-  if (!Number.isInteger(maxNameLength) || (maxNameLength as number) < 2) {
-    throw new NamespaceRouterError(codes.OPTIONS, 'maxNameLength must be an integer of at least 2')
-  }
-  if (maxParamLength !== undefined && (!Number.isInteger(maxParamLength) || (maxParamLength as number) < 1)) {
-    throw new NamespaceRouterError(codes.OPTIONS, 'maxParamLength must be a positive integer')
-  }
-}
-
 function objectOrEmpty(value: unknown): Readonly<Record<string, unknown>> {
-  // socket.io 2.x hands a buffered CONNECT's index over as its query (see README, "socket.io 2.x").
+  // socket.io 2.x hands a buffered CONNECT's index over as its query (see README, "socket.io versions").
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
 }

@@ -44,6 +44,8 @@ export interface ServerAccess {
   construct(name: string): Namespace
   /** Removes a parent namespace's name-check function, so the parent sees no more CONNECTs. */
   removeParent(check: unknown): void
+  /** Whether this name-check function is the last one socket.io tries. */
+  isLastParent(check: unknown): boolean
   sockets(namespace: Namespace): Socket[]
   /** Calls `listener` for each engine.io connection, current and future; returns the way to stop. */
   onEngineConnection(listener: (connection: EngineConnection) => void): () => void
@@ -77,6 +79,9 @@ export function accessServer(io: ServerLike): ServerAccess {
     construct: (name) => new Namespace(io, name),
     removeParent(check) {
       server.parentNsps.delete(check)
+    },
+    isLastParent(check) {
+      return [...server.parentNsps.keys()].pop() === check
     },
     sockets(namespace) {
       const sockets = (namespace as any).sockets

@@ -90,7 +90,12 @@ export type Authorize<Params = Readonly<Record<string, string | undefined>>> = (
  */
 export type RouteInput<Pattern extends string | RegExp = string | RegExp> =
   | Pattern
-  | { readonly path: Pattern; readonly authorize?: Authorize<ParamsOf<Pattern>> }
+  | {
+      readonly path: Pattern
+      readonly authorize?: Authorize<ParamsOf<Pattern>>
+      /** Cap on this route's live namespaces. */
+      readonly maxNamespaces?: number
+    }
 
 /** Route names mapped to their patterns. */
 export type RoutePatterns = Record<string, string | RegExp>

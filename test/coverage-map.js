@@ -1,6 +1,13 @@
-// Pairs each test with the lib/ file of the same name: a lib file is covered by its own test only.
-// Tests without a lib twin (dist.test.ts loads the built package) contribute no coverage.
+// Pairs each test with its lib/ file: test/x.test.ts covers lib/x.ts, and test/x-aspect.test.ts (one
+// aspect of a large file, e.g. router-lifecycle) covers lib/x.ts too. A lib file is covered by its own
+// tests only. Tests without a lib twin (dist.test.ts loads the built package) contribute no coverage.
+import { existsSync } from 'node:fs'
+
 export default (testFile) => {
   const match = /^test[\\/](.+)\.test\.ts$/.exec(testFile)
-  return match && match[1] !== 'dist' ? `lib/${match[1]}.ts` : null
+  if (!match) return null
+  for (let name = match[1]; name; name = name.includes('-') ? name.slice(0, name.lastIndexOf('-')) : '') {
+    if (existsSync(`lib/${name}.ts`)) return `lib/${name}.ts`
+  }
+  return null
 }

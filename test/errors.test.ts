@@ -6,15 +6,18 @@ t.test('codes are stable strings: ERR_ for the server, NS_ for clients', async (
   t.same(codes, {
     ROUTE_PATTERN: 'ERR_ROUTE_PATTERN',
     ROUTE_DUPLICATE: 'ERR_ROUTE_DUPLICATE',
+    ROUTE_UNSAFE_REGEX: 'ERR_ROUTE_UNSAFE_REGEX',
     ROUTE_NAME: 'ERR_ROUTE_NAME',
     OPTIONS: 'ERR_ROUTER_OPTIONS',
     REVERSE_ROUTE: 'ERR_REVERSE_ROUTE',
+    NAMESPACE_LIMIT: 'ERR_NAMESPACE_LIMIT',
     CLOSED: 'ERR_ROUTER_CLOSED',
     INVALID_NAME: 'NS_INVALID_NAME',
     NO_ROUTE: 'NS_NO_ROUTE',
     QUERY_MISSING: 'NS_QUERY_MISSING',
     QUERY_INVALID: 'NS_QUERY_INVALID',
     UNAVAILABLE: 'NS_UNAVAILABLE',
+    LIMIT: 'NS_LIMIT',
     FORBIDDEN: 'NS_FORBIDDEN',
   })
   for (const code of Object.values(codes)) t.match(code, /^(ERR|NS)_[A-Z_]+$/)

@@ -1,90 +1,212 @@
 import t, { type Test } from 'tap'
-import { createLifecycle } from '../lib/lifecycle.js'
+import { createLifecycle, type LifecycleOptions } from '../lib/lifecycle.js'
 import { compileRoutes } from '../lib/matcher.js'
 import { accessServer } from '../lib/server-compat.js'
-import { clientV4, connected, delay, namespaceNames, startServer } from './helpers/io.js'
+import { clientV2, clientV4, connected, delay, namespaceNames, once, startServer, type ServerKind } from './helpers/io.js'
 
-const matcher = compileRoutes({ room: '/room/:id' })
+const matcher = compileRoutes({ room: { path: '/room/:id', maxNamespaces: 2 }, other: '/other/:id' })
 
-// Real sockets of real namespaces: `parent.createChild` registers the namespace, a client joins it.
-async function setup(t: Test) {
-  const { io, url } = await startServer(t)
+// A lifecycle over a real server: `join` creates a namespace under the parent, connects a real client
+// and resolves with the server-side socket once the namespace's own middleware let it through.
+async function setup(t: Test, kind: ServerKind = '4', options: Partial<LifecycleOptions> = {}) {
+  const { io, url } = await startServer(t, kind)
   const parent = io.of(() => {})
   const removed: string[] = []
-  const lifecycle = createLifecycle(accessServer(io), parent, (namespace) => removed.push(namespace.name))
-  const join = async (name: string) => {
-    const namespace = io._nsps.get(name) ?? parent.createChild(name)
-    const socket = new Promise<any>((resolve) => namespace.once('connection', resolve))
-    await connected(clientV4(t, url + name))
-    return socket
+  const orphans: string[] = []
+  const lifecycle = createLifecycle(accessServer(io), parent, {
+    ttl: false,
+    maxNamespaces: Infinity,
+    onRemoved: (namespace) => removed.push(namespace.name),
+    onOrphan: (socket) => orphans.push(socket.nsp.name),
+    ...options,
+  })
+  const registry = (name: string) => (io._nsps instanceof Map ? io._nsps.get(name) : io.nsps[name])
+  const namespace = (name: string, byClient = true) => {
+    const existing = registry(name)
+    if (existing) return existing
+    const created = parent.createChild(name)
+    lifecycle.adopt(created, matcher.match(name)!, byClient)
+    return created
   }
-  return { io, parent, lifecycle, removed, join }
+  const client = (name: string) => (kind === '2' ? clientV2(t, url + name) : clientV4(t, url + name))
+  const join = async (name: string) => {
+    const socket = new Promise<any>((resolve) => namespace(name).once('connection', resolve))
+    const peer = client(name)
+    await connected(peer)
+    return { socket: await socket, peer }
+  }
+  return { io, parent, lifecycle, removed, orphans, namespace, client, join, registry }
 }
 
-t.test('a client-created namespace whose only socket was refused is removed a turn later', async (t) => {
-  const { io, parent, lifecycle, removed, join } = await setup(t)
-  const socket = await join('/room/1')
-  lifecycle.adopt(socket.nsp, matcher.match('/room/1')!, true)
-  t.equal(lifecycle.matchOf(socket.nsp)!.route.name, 'room')
-  socket.disconnect()
+for (const kind of ['2', '4'] as ServerKind[]) {
+  t.test(`an empty namespace is removed after the grace period (socket.io ${kind}.x)`, async (t) => {
+    const { io, parent, lifecycle, removed, join } = await setup(t, kind, { ttl: 150 })
+    const { socket, peer } = await join('/room/1')
+    lifecycle.settle(socket, true)
+    t.equal(lifecycle.matchOf(socket.nsp)?.route.name, 'room')
+    await delay(200)
+    t.same(removed, [], 'kept while a socket is connected')
+    const nsp = socket.nsp
+    peer.close()
+    await delay(30)
+    t.same(removed, [], 'kept during the grace period')
+    await delay(200)
+    t.same(removed, ['/room/1'])
+    t.same(namespaceNames(io), ['/'])
+    t.notOk(parent.children.has(nsp))
+    t.equal(lifecycle.matchOf(nsp), undefined)
+    t.equal(lifecycle.counts().removed, 1)
+  })
+}
+
+t.test('one socket of two leaving starts no clock; removal disconnects the rest', async (t) => {
+  const { lifecycle, removed, join } = await setup(t, '4', { ttl: 20 })
+  const a = await join('/room/1')
+  lifecycle.settle(a.socket, true)
+  const b = await join('/room/1')
+  lifecycle.settle(b.socket, true)
+  a.peer.close()
+  await delay(60)
+  t.same(removed, [], 'b is still there')
+  const gone = once(b.peer, 'disconnect')
+  await lifecycle.removeAll()
+  await gone
+  t.same(removed, ['/room/1'])
+})
+
+t.test('a socket that connects during the grace period keeps the namespace', async (t) => {
+  const { lifecycle, removed, join } = await setup(t, '4', { ttl: 50 })
+  const first = await join('/room/1')
+  lifecycle.settle(first.socket, true)
+  first.peer.close()
+  await delay(20)
+  const second = await join('/room/1')
+  lifecycle.settle(second.socket, true)
+  await delay(80)
+  t.same(removed, [])
+})
+
+t.test('ttl false keeps empty namespaces; server-created ones wait for the grace period too', async (t) => {
+  const kept = await setup(t, '4', { ttl: false })
+  const { socket, peer } = await kept.join('/room/1')
+  kept.lifecycle.settle(socket, true)
+  peer.close()
+  await delay(30)
+  t.same(kept.removed, [])
+
+  const timed = await setup(t, '4', { ttl: 20 })
+  timed.namespace('/room/2', false)
+  await delay(60)
+  t.same(timed.removed, ['/room/2'], 'a namespace created by server code and never used')
+})
+
+t.test('a socket still joining keeps the namespace past the grace period', async (t) => {
+  const { io, lifecycle, removed, namespace, client } = await setup(t, '4', { ttl: 20 })
+  const nsp = namespace('/room/1')
+  let release = () => {}
+  nsp.use((socket: any, next: () => void) => {
+    lifecycle.enter(socket)
+    release = next
+  })
+  const connecting = new Promise<any>((resolve) => nsp.once('connection', resolve))
+  const peer = client('/room/1')
+  await delay(80)
+  t.same(removed, [], 'pending: not removed')
+  t.equal(lifecycle.counts().joining, 1)
+  release()
+  lifecycle.settle(await connecting, true)
+  await connected(peer)
+  const heard = once(peer, 'hello')
+  io.of('/room/1').emit('hello')
+  t.same(await heard, [], 'the socket is in the live namespace')
+})
+
+t.test('a pending socket whose connection closes no longer keeps the namespace', async (t) => {
+  const { lifecycle, removed, namespace, client } = await setup(t, '4', { ttl: 20 })
+  const nsp = namespace('/room/1')
+  nsp.use((socket: any) => lifecycle.enter(socket)) // never calls next
+  const peer = client('/room/1')
+  await delay(30)
+  t.same(removed, [])
+  peer.close()
+  await delay(60)
+  t.same(removed, ['/room/1'])
+})
+
+t.test('socket.io 4.8: a pending socket refused by a later middleware is noticed', async (t) => {
+  const { lifecycle, removed, namespace, client } = await setup(t, '4', { ttl: 20 })
+  const nsp = namespace('/room/1')
+  nsp.use((socket: any, next: () => void) => { lifecycle.enter(socket); next() })
+  nsp.use((_socket: any, next: (error: Error) => void) => setTimeout(() => next(new Error('no')), 30))
+  const peer = client('/room/1')
+  await once(peer, 'connect_error')
+  t.same(removed, [], 'the client is still connected to the engine')
+  await delay(60)
+  t.same(removed, ['/room/1'], 'its pending entry is pruned at the next check')
+})
+
+t.test('a client-created namespace whose only socket was refused goes at once', async (t) => {
+  const { io, lifecycle, removed, join } = await setup(t)
+  const { socket, peer } = await join('/room/1')
   lifecycle.enter(socket)
+  const gone = once(peer, 'disconnect')
+  socket.disconnect()
+  await gone
   lifecycle.settle(socket, false)
-  t.same(removed, [], 'not at once')
+  t.same(removed, [], 'not in the same turn')
   await delay(5)
   t.same(removed, ['/room/1'])
-  t.equal(lifecycle.matchOf(socket.nsp), undefined)
   t.same(namespaceNames(io), ['/'])
-  t.notOk(parent.children.has(socket.nsp))
 })
 
-t.test('what keeps a namespace: a connected socket, a pending one, a server-side creation', async (t) => {
-  const { lifecycle, removed, join } = await setup(t)
-  const a = await join('/room/2')
-  lifecycle.adopt(a.nsp, matcher.match('/room/2')!, true)
-  lifecycle.enter(a)
-  lifecycle.settle(a, false)
-  // `a` is still connected: the namespace is not empty.
+t.test('a refusal does not remove a namespace that still has sockets', async (t) => {
+  const { lifecycle, removed, join } = await setup(t, '4', { ttl: 10 })
+  const a = await join('/room/1')
+  lifecycle.enter(a.socket)
+  lifecycle.settle(a.socket, false)
   await delay(5)
-  t.same(removed, [])
-
-  const b = await join('/room/3')
-  lifecycle.adopt(b.nsp, matcher.match('/room/3')!, true)
-  b.disconnect()
-  lifecycle.enter(b)
-  lifecycle.settle(b, false)
-  // A racer that connected before the turn came (the lifecycle only reads `id` and `nsp`).
-  lifecycle.settle({ id: 'racer', nsp: b.nsp } as never, true)
-  await delay(5)
-  t.same(removed, [], 'a socket that connected in the meantime keeps it')
-
-  const d = await join('/room/4')
-  lifecycle.adopt(d.nsp, matcher.match('/room/4')!, false)
-  d.disconnect()
-  lifecycle.settle(d, false)
-  await delay(5)
-  t.same(removed, [], 'server-created namespaces are not removed for a refusal')
-
-  const e = await join('/room/5')
-  lifecycle.adopt(e.nsp, matcher.match('/room/5')!, true)
-  e.disconnect()
-  lifecycle.enter(e)
-  lifecycle.enter({ id: 'other', nsp: e.nsp } as never)
-  lifecycle.settle(e, false)
-  await delay(5)
-  t.same(removed, [], 'a pending socket keeps it')
+  t.same(removed, [], 'a is still connected (in the registry sense) though the lifecycle saw it refused')
+  lifecycle.settle(a.socket, true)
+  const b = await join('/room/1')
+  lifecycle.enter(b.socket)
+  lifecycle.settle(b.socket, false)
+  await delay(30)
+  t.same(removed, [], 'a refusal in a populated namespace only restarts the clock, and a is there')
 })
 
-t.test('removeAll, and a removal already done when the turn comes', async (t) => {
-  const { io, lifecycle, removed, join } = await setup(t)
-  const a = await join('/room/6')
-  lifecycle.adopt(a.nsp, matcher.match('/room/6')!, true)
-  a.disconnect()
-  lifecycle.settle(a, false)
+t.test('orphans: a socket that reaches a removed namespace is disconnected', async (t) => {
+  const { lifecycle, orphans, namespace, client } = await setup(t)
+  const nsp = namespace('/room/1')
+  let release = () => {}
+  nsp.use((socket: any, next: () => void) => {
+    lifecycle.enter(socket)
+    release = next
+  })
+  const peer = client('/room/1')
+  await delay(30)
   await lifecycle.removeAll()
-  await delay(5)
-  t.same(removed, ['/room/6'], 'removed once')
-  t.same(namespaceNames(io), ['/'])
-  lifecycle.enter(a)
-  lifecycle.settle(a, true)
-  t.pass('sockets of unknown namespaces are ignored')
+  release()
+  await once(peer, 'disconnect')
+  t.same(orphans, ['/room/1'])
+  nsp.emit('into the void')
+  t.pass('broadcasting on a removed namespace only logs a debug warning')
+})
+
+t.test('caps and counts', async (t) => {
+  const { lifecycle, namespace, join } = await setup(t, '4', { maxNamespaces: 3 })
+  const room = matcher.routes.get('room')!
+  const other = matcher.routes.get('other')!
+  t.equal(lifecycle.capExceeded(room), undefined)
+  namespace('/room/1')
+  const { socket } = await join('/room/2')
+  lifecycle.settle(socket, true)
+  t.equal(lifecycle.capExceeded(room), 'route', 'the route allows 2')
+  t.equal(lifecycle.capExceeded(other), undefined)
+  namespace('/other/1')
+  t.equal(lifecycle.capExceeded(other), 'all routes', 'all routes allow 3')
+  t.same(lifecycle.counts(), { namespaces: 3, byRoute: { room: 2, other: 1 }, sockets: 1, joining: 0, removed: 0 })
+  await lifecycle.removeAll()
+  t.same(lifecycle.counts(), { namespaces: 0, byRoute: { room: 0, other: 0 }, sockets: 0, joining: 0, removed: 3 })
+  lifecycle.settle(socket, true)
+  t.pass('sockets of removed namespaces are ignored')
 })

@@ -1,6 +1,8 @@
+import fc from 'fast-check'
 import t from 'tap'
 import { codes } from '../lib/errors.js'
 import { compileRoutes, DEFAULT_MAX_PARAM_LENGTH } from '../lib/matcher.js'
+import { isProblem, parseName } from '../lib/name.js'
 
 t.test('path patterns: params, captures in order, trailing wildcard, constraints', async (t) => {
   const matcher = compileRoutes({
@@ -89,7 +91,13 @@ t.test('routes are validated when registered, with stable codes', async (t) => {
     [{ a: '/x y' }, codes.ROUTE_PATTERN],
     [{ a: '/x%20' }, codes.ROUTE_PATTERN],
     [{ a: '/:1x' }, codes.ROUTE_PATTERN],
-    [{ a: '/n/:id((a+)+$)' }, codes.ROUTE_PATTERN],
+    [{ a: '/n/:id((a+)+$)' }, codes.ROUTE_UNSAFE_REGEX],
+    [{ a: /(a+)+$/ }, codes.ROUTE_UNSAFE_REGEX],
+    [{ a: /^(\w+\s?)*$/ }, codes.ROUTE_UNSAFE_REGEX],
+    [{ a: { path: '/x', maxNamespaces: -1 } }, codes.ROUTE_PATTERN],
+    [{ a: { path: '/x', maxNamespaces: 1.5 } }, codes.ROUTE_PATTERN],
+    [{ a: '/n/:id(' }, codes.ROUTE_PATTERN],
+    [{ a: '/n/:id([)' }, codes.ROUTE_PATTERN],
     [{ a: 42 }, codes.ROUTE_PATTERN],
     [{ a: { path: 42 } }, codes.ROUTE_PATTERN],
     [{ a: { path: '/x', authorize: 'yes' } }, codes.ROUTE_PATTERN],
@@ -103,6 +111,19 @@ t.test('routes are validated when registered, with stable codes', async (t) => {
   t.throws(() => compileRoutes(null as never), { code: codes.OPTIONS })
 })
 
+t.test('unsafe RegExps can be accepted on purpose', async (t) => {
+  const matcher = compileRoutes({ a: /^\/(a+)+$/, b: '/n/:id((a+)+$)' }, { allowUnsafeRegex: true })
+  t.ok(matcher.match('/aaa'))
+  t.ok(matcher.match('/n/aa'))
+})
+
+t.test('maxNamespaces per route is kept', async (t) => {
+  const matcher = compileRoutes({ a: { path: '/a/:x', maxNamespaces: 3 }, b: '/b', c: { path: /c/, maxNamespaces: Infinity } })
+  t.equal(matcher.routes.get('a')!.maxNamespaces, 3)
+  t.equal(matcher.routes.get('b')!.maxNamespaces, Infinity)
+  t.equal(matcher.routes.get('c')!.maxNamespaces, Infinity)
+})
+
 t.test('build: reverse routing of path routes', async (t) => {
   const matcher = compileRoutes({ chat: '/c/:a/i/:b', files: '/f/*', num: '/n/:id(^\\d+$)', legacy: /x/ })
   t.equal(matcher.build('chat', { a: '1', b: '2' }), '/c/1/i/2')
@@ -113,4 +134,107 @@ t.test('build: reverse routing of path routes', async (t) => {
   t.throws(() => matcher.build('chat', { a: 1, b: '2' }), { code: codes.REVERSE_ROUTE })
   t.throws(() => matcher.build('legacy', {}), { code: codes.REVERSE_ROUTE })
   t.throws(() => matcher.build('nope', {}), { code: codes.REVERSE_ROUTE })
+})
+
+// Property-based: the matcher against an independent, naive oracle, over 100 000 generated names.
+
+const routes = {
+  chat: '/category/:categoryId/item/:itemId/chat',
+  tenant: '/t/:tenant',
+  files: '/files/*',
+  num: '/n/:id(^\\d+$)',
+  lobby: '/lobby',
+  room: /room\/([a-z]+)/,
+  legacy: /^\/legacy\/(?<id>\d+)$/,
+} as const
+
+// A path pattern matches a name if the segments line up: literals equal, params non-empty and at
+// most 100 characters (and fitting their constraint), the wildcard taking the rest.
+function oracle(pattern: string | RegExp, name: string): boolean {
+  if (pattern instanceof RegExp) {
+    const whole = new RegExp(`^(?:${pattern.source})$`, pattern.flags)
+    return whole.test(name) || whole.test(name.slice(1))
+  }
+  const want = pattern.split('/')
+  const got = name.split('/')
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!
+    if (w === '*') return got.slice(i).join('/').length > 0
+    const g = got[i]
+    if (g === undefined) return false
+    const param = /^:\w+(?:\((.+)\))?$/.exec(w)
+    if (param) {
+      if (g === '' || g.length > 100 || (param[1] && !new RegExp(param[1]).test(g))) return false
+    } else if (w !== g) return false
+  }
+  return got.length === want.length
+}
+
+const segment = fc.oneof(
+  fc.constantFrom('category', 'item', 'chat', 't', 'files', 'n', 'lobby', 'room', 'legacy', '1', '42', 'abc', '', '.', '..'),
+  fc.stringMatching(/^[a-z0-9._~-]{1,12}$/),
+  fc.string({ maxLength: 6, unit: 'binary' }),
+  fc.constantFrom('%2F', '%00', '\n', '*', '(', ')', '?x=1', '#', 'é', '\u0000', '1'.repeat(120)),
+)
+const shaped = fc
+  .tuple(fc.constantFrom('/category/#/item/#/chat', '/t/#', '/files/#/#', '/n/#', '/room/#', '/legacy/#', '/lobby'), segment, segment)
+  .map(([template, a, b]) => template.replace('#', a).replace('#', b))
+const name = fc.oneof(
+  shaped,
+  shaped.map((n) => '/' + n),
+  fc.array(segment, { minLength: 1, maxLength: 8 }).map((parts) => '/' + parts.join('/')),
+  fc.array(segment, { minLength: 1, maxLength: 8 }).map((parts) => '//' + parts.join('/')),
+  fc.string({ maxLength: 300, unit: 'binary' }),
+)
+
+t.test('property: nothing throws, nothing matches outside its pattern, nothing matching is missed', async (t) => {
+  const matcher = compileRoutes(routes)
+  let matched = 0
+  fc.assert(
+    fc.property(name, (raw) => {
+      const parsed = parseName(raw)
+      if (isProblem(parsed)) return true
+      const canonical = parsed.canonical
+      const found = matcher.match(canonical)
+      if (found) {
+        matched++
+        if (!oracle(found.route.pattern, canonical)) return false
+        if (found.route.kind === 'path' && matcher.build(found.route.name, found.params) !== canonical) return false
+        return true
+      }
+      return Object.values(routes).every((pattern) => !oracle(pattern, canonical))
+    }),
+    { numRuns: 100_000, seed: 20261122 },
+  )
+  t.ok(matched > 1000, `a fair share of generated names matched a route (${matched})`)
+})
+
+t.test('property: matching time grows no faster than the input on long and adversarial names', async (t) => {
+  const matcher = compileRoutes(routes)
+  const shapes = [
+    (n: number) => '/category/' + '1'.repeat(n) + '/item/2/chat',
+    (n: number) => '/room/' + 'a'.repeat(n),
+    (n: number) => '/files/' + 'a/'.repeat(n / 2) + 'b',
+    (n: number) => '/legacy/' + '9'.repeat(n) + 'x',
+    (n: number) => '/' + 'a/'.repeat(n / 2) + 'chat',
+  ]
+  // Medians of alternating rounds, as a ratio: no wall-clock limit, only the shape of the growth.
+  const time = (input: string): number => {
+    const start = process.hrtime.bigint()
+    for (let i = 0; i < 200; i++) matcher.match(input)
+    return Number(process.hrtime.bigint() - start) / input.length
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+  for (const shape of shapes) {
+    const small = shape(1024)
+    const large = shape(64 * 1024)
+    const perCharSmall: number[] = []
+    const perCharLarge: number[] = []
+    for (let round = 0; round < 9; round++) {
+      perCharSmall.push(time(small))
+      perCharLarge.push(time(large))
+    }
+    const ratio = median(perCharLarge) / median(perCharSmall)
+    t.ok(ratio < 8, `${shape(4)}: cost per character at 64 KB is ${ratio.toFixed(2)} x that at 1 KB`)
+  }
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { accessServer } from '../lib/server-compat.js'
-import { closeAdapter, removeNamespace } from '../lib/removal.js'
-import { clientV2, clientV4, connected, namespaceNames, once, startServer, type ServerKind } from './helpers/io.js'
+import { closeAdapter, removeNamespace, retire } from '../lib/removal.js'
+import { clientV2, clientV4, connected, delay, namespaceNames, once, startServer, type ServerKind } from './helpers/io.js'
 
 for (const kind of ['2', '4'] as ServerKind[]) {
   t.test(`removeNamespace on socket.io ${kind}.x`, async (t) => {
@@ -36,4 +36,41 @@ t.test('removeNamespace tolerates a parent without children', async (t) => {
   const nsp = io.of('/plain')
   await removeNamespace(accessServer(io), {}, nsp)
   t.same(namespaceNames(io), ['/'])
+})
+
+for (const kind of ['2', '4'] as ServerKind[]) {
+  t.test(`retire: a socket reaching a removed namespace is disconnected (socket.io ${kind}.x)`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    const parent = io.of(() => {})
+    const nsp = parent.createChild('/room')
+    let release = () => {}
+    nsp.use((_socket: unknown, next: () => void) => { release = next })
+    const client = kind === '2' ? clientV2(t, url + '/room') : clientV4(t, url + '/room')
+    await delay(50)
+    await removeNamespace(accessServer(io), parent, nsp)
+    const orphans: unknown[] = []
+    retire(nsp, (socket) => orphans.push(socket.id))
+    release()
+    await once(client, 'disconnect')
+    t.equal(orphans.length, 1)
+    t.equal(accessServer(io).sockets(nsp).length, 0, 'not left in the removed namespace')
+  })
+}
+
+t.test('retire: broadcasting on a removed namespace still works, and is logged', async (t) => {
+  const { io } = await startServer(t)
+  const nsp = io.of('/gone')
+  const calls: string[] = []
+  const emit = nsp.emit
+  nsp.emit = function (this: unknown, ...args: unknown[]) { calls.push('emit'); return emit.apply(this, args) }
+  retire(nsp, () => {})
+  t.equal(nsp.emit('x'), true, 'delegates to the original')
+  t.same(calls, ['emit'])
+  t.equal(nsp.to('room').constructor.name, 'BroadcastOperator')
+  t.equal(typeof nsp.except, 'function')
+  const v2 = await startServer(t, '2')
+  const legacy = v2.io.of('/gone')
+  retire(legacy, () => {})
+  t.equal(typeof legacy.except, 'undefined', 'socket.io 2 has no except(): nothing to wrap')
+  t.equal(legacy.to('room'), legacy, 'socket.io 2 to() returns the namespace')
 })

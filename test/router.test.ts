@@ -267,14 +267,23 @@ t.test('v4 clients, which never touch /', async (t) => {
     t.same(namespaceNames(io), ['/'])
   })
 
-  t.test('an unrouted or invalid name is left to socket.io: Invalid namespace', async (t) => {
+  t.test('an unrouted or invalid name gets a coded refusal, and nothing is registered', async (t) => {
     const { io, url } = await startServer(t)
     createNamespaceRouter(io, { routes: { chat: CHAT } })
-    for (const name of ['/nope', NS + '/']) {
+    for (const [name, code] of [['/nope', codes.NO_ROUTE], [NS + '/', codes.INVALID_NAME]] as const) {
       const [err] = await once(clientV4(t, url + name), 'connect_error')
-      t.equal(err.message, 'Invalid namespace', name)
+      t.equal(err.data.code, code, name)
     }
     t.same(namespaceNames(io), ['/'])
+  })
+
+  t.test('parents registered after the router still get unrouted names', async (t) => {
+    const { io, url } = await startServer(t)
+    createNamespaceRouter(io, { routes: { chat: CHAT } })
+    io.of(/^\/other-\d+$/)
+    await connected(clientV4(t, url + '/other-1'))
+    const [err] = await once(clientV4(t, url + '/nope'), 'connect_error')
+    t.equal(err.message, 'Invalid namespace', "then an unrouted name gets socket.io's own refusal")
   })
 })
 
@@ -291,7 +300,7 @@ t.test('RegExp routes: whole-name match, named groups, positional captures', asy
   clientV4(t, url + '/n/42')
   t.same((await named).params, { id: '42' })
   const [err] = await once(clientV4(t, url + '/evil' + NS), 'connect_error')
-  t.equal(err.message, 'Invalid namespace', 'an unanchored seed regex does not admit /evil/category/...')
+  t.equal(err.data.code, codes.NO_ROUTE, 'an unanchored seed regex does not admit /evil/category/...')
 })
 
 t.test('router.namespace: typed reverse routing to the live namespace', async (t) => {

@@ -29,7 +29,12 @@ for (const [kind, generation] of [['2', 2], ['4', 4]] as [ServerKind, number][])
     t.equal(server.sockets(io.sockets).length, 1)
     const check = () => {}
     io.of(check)
+    t.ok(server.isLastParent(check))
+    const later = () => {}
+    io.of(later)
+    t.notOk(server.isLastParent(check))
     server.removeParent(check)
+    server.removeParent(later)
     t.equal(io.parentNsps.size, 0)
   })
 }

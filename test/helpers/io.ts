@@ -118,3 +118,21 @@ export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export function namespaceNames(io: any): string[] {
   return io._nsps instanceof Map ? [...io._nsps.keys()] : Object.keys(io.nsps)
 }
+
+/**
+ * A raw engine.io long-polling session, for what no client library sends (a repeated query key):
+ * handshakes with `query`, sends `packets` (socket.io-encoded strings), and returns what the server
+ * answered to them.
+ */
+export async function rawPolling(url: string, query: string, packets: string[], eio = 4): Promise<string> {
+  const base = `${url}/socket.io/?EIO=${eio}&transport=polling&${query}`
+  const handshake = await (await fetch(base)).text()
+  const sid = /"sid":"([^"]+)"/.exec(handshake)?.[1]
+  if (!sid) throw new Error(`no engine.io handshake: ${handshake}`)
+  const session = `${base}&sid=${sid}`
+  const frame = (data: string) => (eio === 3 ? `${data.length + 1}:4${data}` : `4${data}`)
+  if (packets.length) await fetch(session, { method: 'POST', body: packets.map(frame).join(eio === 3 ? '' : '\x1e') })
+  const answer = await (await fetch(session)).text()
+  await fetch(session, { method: 'POST', body: eio === 3 ? '1:1' : '1' }).catch(() => {})
+  return eio === 3 ? handshake.slice(handshake.indexOf('}') + 1) + answer : answer
+}

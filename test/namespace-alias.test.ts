@@ -1,5 +1,5 @@
 import t from 'tap'
-import { aliasDoubleSlash, splitNamespace } from '../lib/double-slash.js'
+import { aliasNamespaces, splitNamespace } from '../lib/namespace-alias.js'
 import { createNamespaceRouter } from '../lib/router.js'
 import { clientV2, clientV4, connected, EVERY_4X_MINOR, nextEvent, once, startServer, type ServerKind } from './helpers/io.js'
 
@@ -18,15 +18,27 @@ t.test('splitNamespace reads the namespace of every packet shape', async (t) => 
   t.equal(splitNamespace('51-["x"]'), undefined, 'binary on the root namespace')
 })
 
-t.test('the alias only rewrites CONNECTs of routed names, and what follows them', async (t) => {
+t.test('aliases start at a CONNECT the decision maps, and rewrite both ways', async (t) => {
   const listeners = new Map<string, (packet: any) => void>()
   const connection = {
     on: (event: string, fn: (packet: any) => void) => listeners.set(event, fn),
     removeListener: (event: string) => listeners.delete(event),
   }
-  const stop = aliasDoubleSlash(connection, (name) => name === '/routed')
-  const incoming = listeners.get("packet") as (packet: any) => void
-  const outgoing = listeners.get("packetCreate") as (packet: any) => void
+  const decisions: [string, boolean][] = []
+  const released: string[] = []
+  const stop = aliasNamespaces(
+    connection,
+    (path, legacy) => {
+      decisions.push([path, legacy])
+      if (path === '//routed') return '/routed'
+      if (path === '/bad path') return '/stand-in'
+      return undefined
+    },
+    true,
+    (name) => released.push(name),
+  )
+  const incoming = listeners.get('packet') as (packet: any) => void
+  const outgoing = listeners.get('packetCreate') as (packet: any) => void
   const send = (data: any, options?: object): { data: any; options?: object } => {
     const packet = { type: 'message', data, options }
     outgoing(packet)
@@ -39,12 +51,15 @@ t.test('the alias only rewrites CONNECTs of routed names, and what follows them'
   }
   t.equal(send('0/routed').data, '0/routed', 'nothing is aliased before a CONNECT')
   t.equal(receive('2//routed,["x"]'), '2//routed,["x"]', 'an event before its CONNECT is left alone')
-  t.equal(receive('0//other'), '0//other', 'unrouted names are left alone')
-  t.equal(receive('0/routed'), '0/routed', 'the canonical spelling is left alone')
+  t.equal(receive('0//other'), '0//other', 'names the decision leaves alone')
   t.equal(receive('3probe', 'ping'), '3probe', 'engine packets are left alone')
   t.equal(receive(Buffer.from('x')).toString(), 'x', 'binary attachments are left alone')
-  t.equal(receive('0//routed?ns=/routed'), '0/routed?ns=/routed')
+  t.equal(receive('2["x"]'), '2["x"]', 'the root namespace is left alone')
+  t.equal(receive('0//routed?ns=/routed'), '0/routed?ns=/routed', 'the query is kept')
+  t.same(decisions, [['//other', true], ['//routed', true]])
   t.equal(receive('2//routed,["x"]'), '2/routed,["x"]')
+  t.equal(receive('0//routed'), '0/routed', 'a second CONNECT reuses the alias')
+  t.equal(decisions.length, 2)
   const shared = { wsPreEncodedFrame: ['frame'], wsPreEncoded: '4x', compress: true }
   const packet = send('2/routed,["y"]', shared)
   t.equal(packet.data, '2//routed,["y"]')
@@ -57,6 +72,13 @@ t.test('the alias only rewrites CONNECTs of routed names, and what follows them'
   t.same(send(['2/routed,["a"]', '2/other,["b"]']).data, ['2//routed,["a"]', '2/other,["b"]'], 'arrays (engine.io 5.1, 5.2)')
   const untouched = ['2/other,["b"]']
   t.equal(send(untouched).data, untouched, 'an array with nothing to rename is kept as it is')
+
+  t.equal(receive('0/bad path'), '0/stand-in')
+  t.equal(send('4/stand-in,{"message":"no"}').data, '4/bad path,{"message":"no"}', 'the refusal goes back under the client name')
+  t.same(released, ['/stand-in'], 'and releases the alias')
+  t.equal(send('4/stand-in,{}').data, '4/stand-in,{}')
+  listeners.get('close')!({})
+  t.same(released, ['/stand-in', '/routed'], 'closing the connection releases the rest')
   stop()
   t.equal(listeners.size, 0)
 })

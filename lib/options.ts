@@ -1,0 +1,81 @@
+import { codes, NamespaceRouterError } from './errors.js'
+import { DEFAULT_MAX_PARAM_LENGTH } from './matcher.js'
+import { DEFAULT_MAX_NAME_LENGTH } from './name.js'
+import type { RouteInput, RoutePatterns } from './types.js'
+
+/**
+ * Options of `createNamespaceRouter`.
+ *
+ * @example
+ * const options: RouterOptions<{ chat: '/c/:id' }> = { routes: { chat: '/c/:id' }, emptyNamespaceTtlMs: 5_000 }
+ */
+export interface RouterOptions<Routes extends RoutePatterns> {
+  /** Route names mapped to a path pattern, a RegExp, or `{ path, authorize, maxNamespaces }`. */
+  readonly routes: { readonly [K in keyof Routes]: RouteInput<Routes[K]> }
+  /** The handshake query key read on `/`. Default `'ns'`. */
+  readonly query?: string
+  /**
+   * A socket on `/` whose `ns` is missing, invalid or unrouted: `'ignore'` it (default), `'disconnect'`
+   * it once connected (the seed's behaviour), or `'refuse'` it with a coded error.
+   */
+  readonly unmatched?: 'ignore' | 'disconnect' | 'refuse'
+  /** Longest accepted namespace name, in characters. Default 256. */
+  readonly maxNameLength?: number
+  /** Longest accepted path param, in characters. Default 100. */
+  readonly maxParamLength?: number
+  /** Milliseconds a routed namespace lives without sockets, or `false` to keep them. Default 30 000. */
+  readonly emptyNamespaceTtlMs?: number | false
+  /** Cap on live routed namespaces, all routes together. Default 10 000. */
+  readonly maxNamespaces?: number
+  /** Accept RegExps that safe-regex2 flags as prone to catastrophic backtracking. Default false. */
+  readonly allowUnsafeRegex?: boolean
+}
+
+/** The options with their defaults applied. */
+export type ResolvedOptions = Required<Omit<RouterOptions<RoutePatterns>, 'routes'>>
+
+/**
+ * The defaults. 30 s of grace covers a client's reconnection attempts (socket.io-client waits at most
+ * 5 s between them by default) so a blip does not tear down a namespace and its per-namespace setup;
+ * 10 000 namespaces cost about 15 MB with the in-memory adapter (1.5 KB each on socket.io 4).
+ *
+ * @example
+ * DEFAULTS.emptyNamespaceTtlMs // 30000
+ */
+export const DEFAULTS: ResolvedOptions = {
+  query: 'ns',
+  unmatched: 'ignore',
+  maxNameLength: DEFAULT_MAX_NAME_LENGTH,
+  maxParamLength: DEFAULT_MAX_PARAM_LENGTH,
+  emptyNamespaceTtlMs: 30_000,
+  maxNamespaces: 10_000,
+  allowUnsafeRegex: false,
+}
+
+/**
+ * Applies the defaults and checks every option, throwing `ERR_ROUTER_OPTIONS` for the first bad one.
+ *
+ * @example
+ * resolveOptions({ routes: {}, maxNamespaces: -1 }) // throws ERR_ROUTER_OPTIONS
+ */
+export function resolveOptions(options: Omit<RouterOptions<RoutePatterns>, 'routes'>): ResolvedOptions {
+  const resolved = { ...DEFAULTS, ...withoutUndefined(options) }
+  const fail = (message: string): never => {
+    throw new NamespaceRouterError(codes.OPTIONS, message)
+  }
+  const { query, unmatched, maxNameLength, maxParamLength, emptyNamespaceTtlMs, maxNamespaces, allowUnsafeRegex } = resolved
+  if (typeof query !== 'string' || query === '') fail('query must be a non-empty string')
+  if (!['ignore', 'disconnect', 'refuse'].includes(unmatched)) fail('unmatched must be "ignore", "disconnect" or "refuse"')
+  if (!Number.isInteger(maxNameLength) || maxNameLength < 2) fail('maxNameLength must be an integer of at least 2')
+  if (!Number.isInteger(maxParamLength) || maxParamLength < 1) fail('maxParamLength must be a positive integer')
+  if (emptyNamespaceTtlMs !== false && !(Number.isInteger(emptyNamespaceTtlMs) && emptyNamespaceTtlMs >= 0 && emptyNamespaceTtlMs <= 2 ** 31 - 1)) {
+    fail('emptyNamespaceTtlMs must be false or a whole number of milliseconds below 2^31')
+  }
+  if (maxNamespaces !== Infinity && !(Number.isInteger(maxNamespaces) && maxNamespaces >= 0)) fail('maxNamespaces must be a whole number or Infinity')
+  if (typeof allowUnsafeRegex !== 'boolean') fail('allowUnsafeRegex must be a boolean')
+  return resolved
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
