@@ -44,15 +44,12 @@ const router = createNamespaceRouter(io, {
   },
 })
 
-const live = new Map()
-router.on('namespace.created', ({ name }) => live.set(name, 0))
-router.on('refused', ({ code, name }) => console.log(`refused ${name}: ${code}`))
+router.on('refused', ({ code, name }) => console.log(`refused ${name.slice(0, 80)}: ${code}`))
 
 router.on('dynamic.group.chat', ({ socket, namespace, params }) => {
   const auth = socket.handshake.auth ?? {}
   const who = String(auth.name ?? socket.handshake.query.name ?? 'anonymous').slice(0, 32)
   const client = socket.conn.protocol === 3 ? 'v2' : 'v4'
-  live.set(namespace.name, (live.get(namespace.name) ?? 0) + 1)
   socket.emit('welcome', { category: params.categoryId, item: params.itemId, client })
   socket.broadcast.emit('joined', `${who} (${client})`)
   socket.on('message', (text) => namespace.emit('message', { who, client, text: String(text).slice(0, 500) }))
@@ -62,14 +59,11 @@ router.on('dynamic.group.chat', ({ socket, namespace, params }) => {
     else socket.leave('spoilers')
   })
   socket.on('spoiler', (text) => namespace.to('spoilers').emit('spoiler', { who, text: String(text).slice(0, 500) }))
-  socket.on('disconnect', () => {
-    live.set(namespace.name, (live.get(namespace.name) ?? 1) - 1)
-    namespace.emit('left', `${who} (${client})`)
-  })
+  socket.on('disconnect', () => namespace.emit('left', `${who} (${client})`))
 })
 
 function stats() {
-  return { namespaces: Object.fromEntries(live), engineClients: io.engine.clientsCount }
+  return { ...router.stats(), engineClients: io.engine.clientsCount }
 }
 
 http.listen(port, host, () => {

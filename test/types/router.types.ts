@@ -90,3 +90,23 @@ createNamespaceRouter(io, {
   // @ts-expect-error unmatched is 'ignore' or 'disconnect'
   unmatched: 'drop',
 })
+
+// Lifecycle and limits (issue: namespace lifecycle, limits and hostile input).
+const limited = createNamespaceRouter(io, {
+  routes: { room: { path: '/room/:id', maxNamespaces: 100, authorize: ({ params }) => params.id !== '0' } },
+  emptyNamespaceTtlMs: false,
+  maxNamespaces: 1_000,
+  maxNameLength: 128,
+  maxParamLength: 32,
+  allowUnsafeRegex: false,
+  unmatched: 'refuse',
+})
+const stats = limited.stats()
+const live: number = stats.namespaces + stats.byRoute.room! + stats.sockets + stats.joining + stats.created + stats.removed
+const refusedCount: number | undefined = stats.refusals.NS_LIMIT
+limited.on('namespace.removed', ({ route, name }) => [route, name])
+// @ts-expect-error the grace period is a number of ms or false
+createNamespaceRouter(io, { routes: {}, emptyNamespaceTtlMs: true })
+// @ts-expect-error maxNamespaces is a number
+createNamespaceRouter(io, { routes: { a: { path: '/a', maxNamespaces: '5' } } })
+void [live, refusedCount]
