@@ -13,6 +13,8 @@ interface Entry {
   /** Whether the namespace may wait for the grace period: a socket connected, or server code made it. */
   populated: boolean
   timer: NodeJS.Timeout | undefined
+  /** Undoes what the namespace's adapter left outside it (process listeners). */
+  readonly release: () => void
 }
 
 /** Options of {@link createLifecycle}. */
@@ -44,8 +46,11 @@ export interface LifecycleCounts {
  * lifecycle.adopt(namespace, match, true)
  */
 export interface Lifecycle {
-  /** Tracks a new namespace; `byClient` when a client's CONNECT created it. */
-  adopt(namespace: Namespace, match: RouteMatch, byClient: boolean): void
+  /**
+   * Tracks a new namespace; `byClient` when a client's CONNECT created it; `release` runs after its
+   * adapter is closed.
+   */
+  adopt(namespace: Namespace, match: RouteMatch, byClient: boolean, release?: () => void): void
   /** The route match of a live namespace, or undefined once it is removed. */
   matchOf(namespace: Namespace): RouteMatch | undefined
   /** Which cap one more namespace of this route would break, if any. */
@@ -82,6 +87,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     perRoute.set(route, (perRoute.get(route) as number) - 1)
     removed++
     await removeNamespace(server, parent, namespace)
+    entry.release()
     retire(namespace, options.onOrphan)
     options.onRemoved(namespace, entry.match)
   }
@@ -141,8 +147,8 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
   }
 
   return {
-    adopt(namespace, match, byClient) {
-      const entry: Entry = { match, pending: new Map(), populated: !byClient, timer: undefined }
+    adopt(namespace, match, byClient, release = () => {}) {
+      const entry: Entry = { match, pending: new Map(), populated: !byClient, timer: undefined, release }
       entries.set(namespace, entry)
       const route = match.route.name
       perRoute.set(route, (perRoute.get(route) ?? 0) + 1)

@@ -50,6 +50,29 @@ export function retire(namespace: Namespace, onOrphan: (socket: Socket) => void)
 }
 
 /**
+ * Runs `create` and returns what it made, with a function that removes the `process` 'message'
+ * listeners it added. @socket.io/cluster-adapter adds one per namespace and its `close()` leaves it
+ * behind; the router calls `release` after closing a removed namespace's adapter, so creating and
+ * removing namespaces does not pile listeners up on `process`.
+ *
+ * @example
+ * const { value: namespace, release } = withProcessListeners(() => parent.createChild(name))
+ */
+export function withProcessListeners<T>(create: () => T): { value: T; release: () => void } {
+  const before = process.listenerCount('message')
+  const value = create()
+  const added = process.listenerCount('message') - before
+  if (added <= 0) return { value, release: () => {} }
+  const listeners = process.listeners('message').slice(-added)
+  return {
+    value,
+    release: () => {
+      for (const listener of listeners) process.removeListener('message', listener)
+    },
+  }
+}
+
+/**
  * Closes a namespace's adapter where the adapter can be closed (socket.io 4 adapters; 2.x ones cannot).
  *
  * @example

@@ -8,7 +8,7 @@ import { compileRoutes, type RouteMatch } from './matcher.js'
 import { aliasNamespaces } from './namespace-alias.js'
 import { isProblem, parseName } from './name.js'
 import { resolveOptions, type RouterOptions } from './options.js'
-import { closeAdapter } from './removal.js'
+import { closeAdapter, withProcessListeners } from './removal.js'
 import { guardRoot } from './root.js'
 import { safeEmit } from './safe-emit.js'
 import { accessServer, type ServerLike } from './server-compat.js'
@@ -220,7 +220,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const createChild = parent.createChild
   parent.createChild = (name: string): Namespace => {
     if (pendingRefusal?.name === name) {
-      const throwaway = server.construct(name)
+      const throwaway = server.constructDetached(name)
       const error = pendingRefusal.error
       throwaway.use((_socket, next) => next(error))
       server.register(name, throwaway)
@@ -230,8 +230,8 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     const existing = server.lookup(name)
     if (existing) return existing
     const match = resolve(name) as RouteMatch
-    const namespace: Namespace = createChild.call(parent, name)
-    lifecycle.adopt(namespace, match, creatingForClient)
+    const { value: namespace, release } = withProcessListeners((): Namespace => createChild.call(parent, name))
+    lifecycle.adopt(namespace, match, creatingForClient, release)
     created++
     debug('created %s for route %s', name, match.route.name)
     safeEmit(emitter, 'namespace.created', { route: match.route.name, name, namespace }, report('namespace.created handler', match.route.name, name))

@@ -40,8 +40,11 @@ export interface ServerAccess {
   register(name: string, namespace: Namespace): void
   /** Removes `name` from the registry only if it still points at `namespace`. */
   unregister(name: string, namespace: Namespace): void
-  /** Creates a namespace object without registering it. */
-  construct(name: string): Namespace
+  /**
+   * Creates a namespace object without registering it, on an adapter that talks to nobody: it only
+   * ever refuses one CONNECT, and a Redis or cluster adapter would subscribe and unsubscribe for it.
+   */
+  constructDetached(name: string): Namespace
   /** Removes a parent namespace's name-check function, so the parent sees no more CONNECTs. */
   removeParent(check: unknown): void
   /** Whether this name-check function is the last one socket.io tries. */
@@ -76,7 +79,15 @@ export function accessServer(io: ServerLike): ServerAccess {
     unregister(name, namespace) {
       if (registry.get(name) === namespace) registry.delete(name)
     },
-    construct: (name) => new Namespace(io, name),
+    constructDetached(name) {
+      const adapter = server._adapter
+      server._adapter = DetachedAdapter
+      try {
+        return new Namespace(io, name)
+      } finally {
+        server._adapter = adapter
+      }
+    },
     removeParent(check) {
       server.parentNsps.delete(check)
     },
@@ -91,6 +102,18 @@ export function accessServer(io: ServerLike): ServerAccess {
       return watchEngine(server, listener)
     },
   }
+}
+
+// What socket.io touches on the adapter of a namespace whose sockets are all refused in middleware.
+class DetachedAdapter {
+  readonly rooms = new Map()
+  readonly sids = new Map()
+  constructor(readonly nsp: unknown) {}
+  init(): void {}
+  close(): void {}
+  addAll(): void {}
+  del(): void {}
+  delAll(): void {}
 }
 
 // Servers created without an HTTP server get their engine later, in `bind()`; watch for it there.

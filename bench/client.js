@@ -1,0 +1,139 @@
+// Clients in a process of their own (the issue asks for it: client work must not be billed to the
+// server). One socket.io-client Manager, so one engine.io connection, per socket, as real users
+// have; WebSocket transport only, so the handshake is socket.io's and not long-polling's.
+import { createRequire } from 'node:module'
+import { io as ioV4, Manager } from 'socket.io-client'
+import { serve, sleep } from './proc.js'
+import { quantile } from './stats.js'
+
+const require = createRequire(import.meta.url)
+const ioV2 = require('socket.io-client-v2')
+
+const BASE = { forceNew: true, reconnection: false, transports: ['websocket'] }
+const open = new Set()
+let closing = false
+let dropped = 0
+
+// Resolves, never rejects: a failure is a figure to report, not a crash.
+function connectOne(url, name, generation, timeoutMs) {
+  const started = performance.now()
+  const options = { ...BASE, timeout: timeoutMs }
+  // v2 clients send the seed's `ns` query; v4 clients need none.
+  const socket = generation === 'v2' ? ioV2(url + name, { ...options, query: `ns=${name}` }) : ioV4(url + name, options)
+  open.add(socket)
+  return new Promise((resolve) => {
+    let settled = false
+    const done = (ok, error) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (ok) socket.on('disconnect', () => closing || dropped++)
+      else {
+        open.delete(socket)
+        socket.close()
+      }
+      resolve({ ok, ms: performance.now() - started, error })
+    }
+    const timer = setTimeout(() => done(false, 'timeout'), timeoutMs)
+    socket.once('welcome', () => done(true))
+    socket.once('connect_error', (error) => done(false, `connect_error: ${error?.message ?? error}`))
+    socket.once('error', (error) => done(false, `error: ${JSON.stringify(error)}`))
+    socket.once('disconnect', (reason) => done(false, `disconnect: ${reason}`))
+  })
+}
+
+/** Runs `task(i)` for i < count with at most `concurrency` in flight. */
+async function pool(count, concurrency, task) {
+  let next = 0
+  const worker = async () => {
+    while (next < count) await task(next++)
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
+}
+
+const churnState = { managers: [] }
+
+async function churnOne(manager, control, name, viaControl, timeoutMs) {
+  if (viaControl) {
+    const matched = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs)
+      control.emit('open', name, (ok) => {
+        clearTimeout(timer)
+        resolve(ok)
+      })
+    })
+    if (!matched) return false
+  }
+  const socket = manager.socket(name)
+  const ok = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs)
+    socket.once('welcome', () => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+    socket.once('connect_error', () => {
+      clearTimeout(timer)
+      resolve(false)
+    })
+  })
+  socket.disconnect()
+  // The Manager keeps every Socket it ever made: drop it, or the client leaks what the server must not.
+  delete manager.nsps[name]
+  return ok
+}
+
+serve({
+  async connect({ url, generation, names, concurrency = 50, timeoutMs = 20_000 }) {
+    closing = false
+    const latencies = []
+    const errors = new Map()
+    const started = performance.now()
+    await pool(names.length, concurrency, async (i) => {
+      const result = await connectOne(url, names[i], generation, timeoutMs)
+      if (result.ok) latencies.push(result.ms)
+      else errors.set(result.error, (errors.get(result.error) ?? 0) + 1)
+    })
+    const wallMs = performance.now() - started
+    const failures = names.length - latencies.length
+    return {
+      count: names.length,
+      ok: latencies.length,
+      failures,
+      errors: Object.fromEntries([...errors].slice(0, 5)),
+      wallMs,
+      latency: { p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), p99: quantile(latencies, 0.99), max: quantile(latencies, 1) },
+      memory: process.memoryUsage().rss,
+    }
+  },
+  status() {
+    return { open: open.size, connected: [...open].filter((s) => s.connected).length, dropped }
+  },
+  async closeAll() {
+    closing = true
+    const count = open.size
+    for (const socket of open) socket.close()
+    open.clear()
+    // Lets the close frames go out before the next job starts timing.
+    await sleep(100)
+    return count
+  },
+  async churn({ url, names, managers = 4, window = 64, viaControl = false, timeoutMs = 10_000 }) {
+    while (churnState.managers.length < managers) {
+      const manager = new Manager(url, { reconnection: false, transports: ['websocket'] })
+      // A Manager closes its connection once none of its sockets is active: `/` keeps it open.
+      const control = manager.socket('/')
+      await new Promise((resolve, reject) => {
+        control.once('connect', resolve)
+        control.once('connect_error', reject)
+      })
+      churnState.managers.push({ manager, control })
+    }
+    let failures = 0
+    const started = performance.now()
+    await pool(names.length, window, async (i) => {
+      const { manager, control } = churnState.managers[i % managers]
+      if (!(await churnOne(manager, control, names[i], viaControl, timeoutMs))) failures++
+    })
+    return { count: names.length, failures, wallMs: performance.now() - started }
+  },
+})

@@ -1,0 +1,50 @@
+// A socket.io 4 server in a process of its own, so its CPU time and memory are its alone.
+import { createServer } from 'node:http'
+import { setImmediate as turn } from 'node:timers/promises'
+import { Server } from 'socket.io'
+import { serve, sleep } from './proc.js'
+import { variants } from './servers.js'
+
+let io
+let http
+let probes = {}
+
+const collect = async () => {
+  global.gc()
+  await turn()
+  global.gc()
+}
+
+serve({
+  async start({ variant, options = {} }) {
+    http = createServer()
+    // allowEIO3 for every variant, so v2 and v4 runs compare the same server configuration.
+    io = new Server(http, { allowEIO3: true, maxHttpBufferSize: 1e5 })
+    await new Promise((resolve) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve))
+    const before = await this.mark({ gc: true })
+    probes = variants[variant](io, options)
+    return { port: http.address().port, before }
+  },
+  async mark({ gc = false } = {}) {
+    if (gc) await collect()
+    return {
+      at: performance.now(),
+      cpu: process.cpuUsage(),
+      memory: process.memoryUsage(),
+      namespaces: io._nsps.size - 1,
+      engineClients: io.engine.clientsCount,
+      router: probes.router?.(),
+      seed: probes.seed?.(),
+    }
+  },
+  /** Waits until no routed namespace is left (or `ms` passed), then marks. */
+  async drain({ ms = 30_000, gc = true } = {}) {
+    const deadline = performance.now() + ms
+    while (performance.now() < deadline && (probes.router?.().namespaces ?? 0) > 0) await sleep(20)
+    return this.mark({ gc })
+  },
+  exit() {
+    io?.close()
+    http?.closeAllConnections?.()
+  },
+})

@@ -1,0 +1,44 @@
+// The servers being compared. Each greets a socket with one `welcome` event from its namespace's
+// `connection` handler: the "first server event" the clients time.
+import { createSeedHandler } from './seed.js'
+import { createNamespaceRouter } from './subject.js'
+
+export const CHAT_PATTERN = '/category/:categoryId/item/:itemId/chat'
+export const CHAT_REGEXP = /^\/category\/\d+\/item\/\d+\/chat$/
+// The seed's own route, unanchored as the seed wrote it.
+export const SEED_ROUTES = { chat: /category\/(\d+)\/item\/(\d+)\/chat/ }
+
+export const chatName = (i) => `/category/${Math.floor(i / 10)}/item/${i}/chat`
+
+const welcome = (socket) => socket.emit('welcome', socket.nsp.name)
+
+export const variants = {
+  /** socket.io with every namespace created up front: the cost floor. */
+  floor(io, { names }) {
+    for (const name of names) io.of(name).on('connection', welcome)
+    return {}
+  },
+  /** socket.io's own dynamic namespaces. */
+  regex(io) {
+    io.of(CHAT_REGEXP).on('connection', welcome)
+    return {}
+  },
+  /** The seed's `/` handler (socket.io-client 2.x only). */
+  seed(io) {
+    const seed = createSeedHandler(io, SEED_ROUTES)
+    seed.ee.on('dynamic.group.chat', welcome)
+    // The churn benchmark asks for names over a control socket: one v2 connection per name would
+    // spend the machine's ephemeral ports long before 100,000 names.
+    io.on('connection', (socket) => socket.on('open', (ns, ack) => ack(seed.open(ns))))
+    return { seed: () => ({ created: seed.created() }) }
+  },
+  router(io, { ttl = 30_000, maxNamespaces = 10_000 }) {
+    const router = createNamespaceRouter(io, {
+      routes: { chat: CHAT_PATTERN },
+      emptyNamespaceTtlMs: ttl,
+      maxNamespaces,
+    })
+    router.on('dynamic.group.chat', ({ socket }) => welcome(socket))
+    return { router: () => router.stats() }
+  },
+}

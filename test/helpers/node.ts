@@ -1,0 +1,60 @@
+// Server processes for the multi-node tests, each running test/fixtures/node-server.ts.
+import { fork, type ChildProcess } from 'node:child_process'
+import type { Test } from 'tap'
+
+export interface NodeProcess {
+  port: number
+  url: string
+  /** Sends a command to the process and resolves with its result. */
+  call<T = unknown>(cmd: string, args?: object): Promise<T>
+  /** Kills the process at once (no cleanup), as a crash would. */
+  kill(): Promise<void>
+}
+
+let nextId = 0
+
+export async function startNode(t: Test, env: Record<string, string | undefined>, port = 0): Promise<NodeProcess> {
+  // process.execArgv carries tap's TypeScript loader and coverage hooks to the child.
+  const child: ChildProcess = fork(new URL('../fixtures/node-server.ts', import.meta.url), {
+    execArgv: process.execArgv,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  let exited = false
+  child.once('exit', () => { exited = true })
+  t.teardown(() => { if (!exited) child.kill('SIGKILL') })
+  const ready = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('node process did not start')), 20_000)
+    child.on('message', (message: any) => {
+      if (message?.ready !== undefined) {
+        clearTimeout(timer)
+        resolve(message.ready)
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`node process exited with ${code}`)))
+  })
+  return {
+    port: ready,
+    url: `http://127.0.0.1:${ready}`,
+    call(cmd, args = {}) {
+      const id = ++nextId
+      return new Promise((resolve, reject) => {
+        const onMessage = (message: any) => {
+          if (message?.id !== id) return
+          child.off('message', onMessage)
+          if ('error' in message) reject(new Error(message.error))
+          else resolve(message.result)
+        }
+        child.on('message', onMessage)
+        child.send({ id, cmd, ...args })
+      })
+    },
+    kill() {
+      return new Promise((resolve) => {
+        if (exited) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGKILL')
+      })
+    },
+  }
+}

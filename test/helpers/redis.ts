@@ -1,0 +1,76 @@
+// A real redis-server on 127.0.0.1 and a free port, for the scale-out tests. A missing binary is a
+// failure with instructions, never a skip: CI installs the Debian package `redis-server`.
+import { spawn, spawnSync } from 'node:child_process'
+import { createServer } from 'node:net'
+import type { Test } from 'tap'
+import { createClient } from 'redis'
+
+/** A free TCP port on 127.0.0.1 (closed again before it is returned). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+export interface RedisServer {
+  url: string
+  /** A connected client for inspection (PUBSUB NUMPAT, PUBSUB CHANNELS). */
+  client: ReturnType<typeof createClient>
+  /**
+   * Subscriptions as Redis sees them: `patterns`, the pattern subscriptions of every connection added
+   * up (CLIENT LIST psub=), `numpat`, the distinct patterns (PUBSUB NUMPAT), and `channels`, the
+   * subscribed channels whose name mentions `text` (PUBSUB CHANNELS).
+   */
+  subscriptions(text: string): Promise<{ patterns: number; numpat: number; channels: string[] }>
+}
+
+export async function startRedis(t: Test): Promise<RedisServer> {
+  const binary = process.env.REDIS_SERVER ?? 'redis-server'
+  if (spawnSync(binary, ['--version']).error) {
+    throw new Error(`${binary} not found: these tests need a real Redis. Install the Debian package redis-server (apt-get install redis-server; .ci/run does it).`)
+  }
+  const port = await freePort()
+  const server = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  t.teardown(() => { server.kill('SIGKILL') })
+  const url = `redis://127.0.0.1:${port}`
+  const client = createClient({ url, socket: { reconnectStrategy: false } })
+  client.on('error', () => {})
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.connect()
+      break
+    } catch (error) {
+      if (attempt > 50) throw new Error(`redis-server did not start on port ${port}: ${String(error)}`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  t.teardown(() => client.quit().catch(() => {}))
+  return {
+    url,
+    client,
+    async subscriptions(text) {
+      // Adapters subscribe and unsubscribe asynchronously: read until two reads 50 ms apart agree.
+      let last = ''
+      for (let attempt = 0; attempt < 40; attempt++) {
+        const now = JSON.stringify(await read(text))
+        if (now === last) break
+        last = now
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      return JSON.parse(last)
+    },
+  }
+
+  async function read(text: string) {
+    const list = String(await client.sendCommand(['CLIENT', 'LIST']))
+    const patterns = [...list.matchAll(/ psub=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
+    const numpat = Number(await client.sendCommand(['PUBSUB', 'NUMPAT']))
+    const channels = ((await client.sendCommand(['PUBSUB', 'CHANNELS', `*${text}*`])) as string[]).sort()
+    return { patterns, numpat, channels }
+  }
+}
