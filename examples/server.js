@@ -34,6 +34,17 @@ const http = createServer(async (req, res) => {
 })
 
 const io = new Server(http, { allowEIO3: true })
+// Several demo processes behind a load balancer share rooms and broadcasts through Redis.
+if (process.env.REDIS_URL) {
+  const { createClient } = await import('redis')
+  const { createAdapter } = await import('@socket.io/redis-adapter')
+  const pub = createClient({ url: process.env.REDIS_URL })
+  const sub = pub.duplicate()
+  for (const client of [pub, sub]) client.setMaxListeners(0) // one 'error' listener per namespace
+  await Promise.all([pub.connect(), sub.connect()])
+  io.adapter(createAdapter(pub, sub))
+  console.log(`using the Redis adapter at ${process.env.REDIS_URL}`)
+}
 const router = createNamespaceRouter(io, {
   routes: {
     chat: {

@@ -14,6 +14,8 @@ t.test('clients on different nodes share one routed namespace', async (t) => {
   const onA = clientV4(t, a!.url + NS)
   const onB = clientV2(t, b!.url + NS, { query: 'ns=' + NS })
   await Promise.all([connected(onA), connected(onB)])
+  // A namespace's Redis adapter subscribes asynchronously: broadcasts flow once it has.
+  await redis.subscriptions(NS)
 
   const heard = once(onB, 'said')
   onA.emit('say', 'from node A')
@@ -28,6 +30,7 @@ t.test('clients on different nodes share one routed namespace', async (t) => {
   await new Promise<void>((resolve) => onB.emit('join', 'room-1', resolve))
   const onA2 = clientV4(t, a!.url + NS)
   await connected(onA2)
+  await redis.subscriptions(NS)
   let outsider = false
   onA2.on('roomMessage', () => { outsider = true })
   const inRoom = Promise.all([once(onA, 'roomMessage'), once(onB, 'roomMessage')])

@@ -136,3 +136,12 @@ export async function rawPolling(url: string, query: string, packets: string[], 
   await fetch(session, { method: 'POST', body: eio === 3 ? '1:1' : '1' }).catch(() => {})
   return eio === 3 ? handshake.slice(handshake.indexOf('}') + 1) + answer : answer
 }
+
+/** Polls `predicate` every 10 ms until it holds, or rejects after `ms` with `what`. */
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`)
+    await delay(10)
+  }
+}
