@@ -22,7 +22,7 @@ serve({
     io = new Server(http, { allowEIO3: true, maxHttpBufferSize: 1e5 })
     await new Promise((resolve) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve))
     const before = await this.mark({ gc: true })
-    probes = variants[variant](io, options)
+    probes = await variants[variant](io, options)
     return { port: http.address().port, before }
   },
   async mark({ gc = false } = {}) {

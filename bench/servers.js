@@ -1,7 +1,6 @@
 // The servers being compared. Each greets a socket with one `welcome` event from its namespace's
 // `connection` handler: the "first server event" the clients time.
 import { createSeedHandler } from './seed.js'
-import { createNamespaceRouter } from './subject.js'
 
 export const CHAT_PATTERN = '/category/:categoryId/item/:itemId/chat'
 export const CHAT_REGEXP = /^\/category\/\d+\/item\/\d+\/chat$/
@@ -32,7 +31,9 @@ export const variants = {
     io.on('connection', (socket) => socket.on('open', (ns, ack) => ack(seed.open(ns))))
     return { seed: () => ({ created: seed.created() }) }
   },
-  router(io, { ttl = 30_000, maxNamespaces = 10_000 }) {
+  // Loaded here only: the other servers' processes do not carry the router's code.
+  async router(io, { ttl = 30_000, maxNamespaces = 10_000 }) {
+    const { createNamespaceRouter } = await import('./subject.js')
     const router = createNamespaceRouter(io, {
       routes: { chat: CHAT_PATTERN },
       emptyNamespaceTtlMs: ttl,

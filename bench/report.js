@@ -1,0 +1,75 @@
+// The table of a run: one row per figure, with its target and whether the median met it. It is a
+// report, not a test: a missed target never changes the exit code.
+import { fmt } from './stats.js'
+
+const KB = 1024
+const mark = (met) => (met === null ? '' : met ? 'yes' : 'NO')
+const range = (s, digits = 1, unit = '') => `${fmt.num(s.median, digits)}${unit} (${fmt.num(s.min, digits)}–${fmt.num(s.max, digits)})`
+
+export function tableRows({ connect, match, churn, scale }) {
+  const rows = []
+  const row = (section, measurement, result, target = '', met = null) => rows.push({ section, measurement, result, target, met })
+
+  for (const c of connect ?? []) {
+    const target = c.generation === 'v4' ? 0.97 : 0.95
+    const where = `${c.generation} clients, ${c.clients} over ${c.namespaces} ns`
+    const floor = c.variants.floor
+    row('connect', `${where}: floor`, `${fmt.num(floor.connectionsPerSecond.median, 0)} conn/s, ${fmt.num(floor.serverCpuMicrosPerConnection.median, 0)} µs server CPU/conn, ${floor.failures} failed`)
+    for (const [variant, v] of Object.entries(c.variants)) {
+      if (variant === 'floor') continue
+      const isRouter = variant === 'router'
+      row('connect', `${where}: ${variant} / floor, throughput`, fmt.ratio(v.throughputVsFloor), isRouter ? `≥ ${target}` : '', isRouter ? v.throughputVsFloor.median >= target : null)
+      row('connect', `${where}: ${variant} / floor, server CPU (floor ÷ ${variant})`, `${fmt.ratio(v.cpuVsFloor)}, ${v.failures} failed`, isRouter ? `≥ ${target}` : '', isRouter ? v.cpuVsFloor.median >= target : null)
+    }
+  }
+
+  if (match) {
+    const g = match.growth
+    row('match', `router, ${g.to} routes ÷ ${g.from} routes: hits`, fmt.ratio(g.hits), '≤ 2', g.hits.median <= 2)
+    row('match', `router, ${g.to} routes ÷ ${g.from} routes: misses`, fmt.ratio(g.misses), '≤ 2', g.misses.median <= 2)
+    row('match', `router, ${g.to} routes ÷ ${g.from} routes: ½ hits ½ misses`, fmt.ratio(g.mixed), '≤ 2', g.mixed.median <= 2)
+    for (const r of match.results) {
+      const router = r.contenders.router
+      const fastest = r.contenders[r.fastest]
+      row('match', `${r.size} routes: router ns/lookup (hit, miss); fastest library ${r.fastest}`, `router ${fmt.num(router.hitNs.median, 0)}, ${fmt.num(router.missNs.median, 0)}; ${r.fastest} ${fmt.num(fastest.hitNs.median, 0)}, ${fmt.num(fastest.missNs.median, 0)}`)
+      row('match', `${r.size} routes: ${r.fastest} ns ÷ router ns`, fmt.ratio(r.vsFastest), '≥ 1', r.vsFastest.median >= 1)
+      const wrong = Object.entries(r.contenders).filter(([, c]) => !c.correct).map(([name]) => name)
+      if (wrong.length) row('match', `${r.size} routes: contenders that disagreed on hits/misses`, wrong.join(', '), 'none', false)
+    }
+  }
+
+  if (churn) {
+    for (const [variant, runs] of Object.entries(churn.runs)) {
+      runs.forEach((run, i) => {
+        const label = `${variant} (run ${i + 1}), ${run.count.toLocaleString('en-US')} namespaces`
+        const isRouter = variant === 'router'
+        row('churn', `${label}: live namespaces after`, String(run.liveNamespacesAfter), isRouter ? '0' : '', isRouter ? run.liveNamespacesAfter === 0 : null)
+        row('churn', `${label}: heap growth`, `${fmt.num(run.heapGrowthMB, 2)} MB`, isRouter ? '≤ 5 MB' : '', isRouter ? run.heapGrowthMB <= 5 : null)
+        row('churn', `${label}: RSS growth; failures; rate`, `${fmt.num(run.rssGrowthMB, 1)} MB; ${run.failures}; ${fmt.num(run.namespacesPerSecond, 0)} ns/s`)
+      })
+    }
+  }
+
+  if (scale) {
+    const where = `${scale.sockets.toLocaleString('en-US')} sockets over ${scale.namespaces.toLocaleString('en-US')} ns`
+    row('scale', `${where}: failures (floor, router)`, `${scale.floor.failures}, ${scale.router.failures}`, '0', scale.router.failures === 0)
+    row('scale', `${where}: RSS/socket router ÷ floor`, `${fmt.ratio(scale.rssRatio)} (${fmt.num(scale.router.rssPerSocketBytes.median / KB, 1)} vs ${fmt.num(scale.floor.rssPerSocketBytes.median / KB, 1)} KB)`, '≤ 1.05', scale.rssRatio.median <= 1.05)
+    row('scale', `${where}: heap/socket router ÷ floor`, `${fmt.ratio(scale.heapRatio)} (${fmt.num(scale.router.heapPerSocketBytes.median / KB, 1)} vs ${fmt.num(scale.floor.heapPerSocketBytes.median / KB, 1)} KB)`)
+    row('scale', `${where}: time to connect all, router ÷ floor`, `${fmt.ratio(scale.connectTimeRatio)} (${range({ median: scale.router.connectMs.median / 1000, min: scale.router.connectMs.min / 1000, max: scale.router.connectMs.max / 1000 }, 1, ' s')} router)`)
+  }
+  return rows
+}
+
+export function markdownTable(rows) {
+  const lines = ['| | measurement | result: median (min–max) | target | met |', '| --- | --- | --- | --- | --- |']
+  for (const r of rows) lines.push(`| ${r.section} | ${r.measurement} | ${r.result} | ${r.target} | ${mark(r.met)} |`)
+  return lines.join('\n')
+}
+
+export function textTable(rows) {
+  const cells = rows.map((r) => [r.section, r.measurement, r.result, r.target, mark(r.met)])
+  const header = ['', 'measurement', 'result: median (min–max)', 'target', 'met']
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
+  const render = (c) => c.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()
+  return [render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(render)].join('\n')
+}

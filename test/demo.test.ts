@@ -1,0 +1,87 @@
+// The demo in a real browser: Debian's Chromium driven by playwright-core, a socket.io-client 2.x
+// page and a 4.x page in one routed namespace. .ci/run installs the chromium package.
+import { existsSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { chromium, type Browser, type Page } from 'playwright-core'
+// @ts-expect-error the demo is plain JavaScript
+import { startDemo } from '../examples/demo.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+t.test('v2 and v4 pages chat in one routed namespace, and only there', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: the browser test needs Debian's chromium package (apt-get install chromium; .ci/run does it)`)
+  }
+  const demo = await startDemo({ port: 0 })
+  t.teardown(() => demo.close())
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  })
+  t.teardown(() => browser.close())
+  const open = async (client: 'v2' | 'v4', ns: string, name: string): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 640 } })
+    await page.goto(`${demo.url}/${client}.html?ns=${encodeURIComponent(ns)}&name=${name}`)
+    return page
+  }
+  const chat = '/category/1/item/2/chat'
+  const legacy = await open('v2', chat, 'ada')
+  const modern = await open('v4', chat, 'grace')
+  const other = await open('v4', '/category/1/item/3/chat', 'linus')
+  for (const page of [legacy, modern, other]) await page.locator('#status', { hasText: 'connected as' }).waitFor({ timeout: 10_000 })
+  await legacy.locator('#log', { hasText: 'grace (v4) joined' }).waitFor()
+
+  const say = async (page: Page, text: string) => {
+    await page.fill('#text', text)
+    await page.click('#send button')
+  }
+  await say(legacy, 'hello from socket.io-client 2')
+  await say(modern, 'hello from socket.io-client 4')
+  for (const page of [legacy, modern]) {
+    await page.locator('#log', { hasText: 'ada (v2): hello from socket.io-client 2' }).waitFor()
+    await page.locator('#log', { hasText: 'grace (v4): hello from socket.io-client 4' }).waitFor()
+  }
+  t.pass('both messages reached both pages')
+
+  // Rooms inside the namespace: only members of "spoilers" get a spoiler.
+  await modern.check('#spoilers')
+  await legacy.waitForTimeout(100)
+  await legacy.check('#asSpoiler')
+  await say(legacy, 'the butler did it')
+  await modern.locator('.spoiler', { hasText: 'the butler did it' }).waitFor()
+  t.pass('the room member got the spoiler')
+
+  await other.waitForTimeout(300)
+  const otherLog = await other.textContent('#log')
+  t.notMatch(otherLog, /hello from|butler/, 'a page in another item’s chat got none of it')
+  t.equal(await legacy.locator('.spoiler').count(), 0, 'nor did the sender, who is not in the room')
+
+  const refused = await open('v4', '/nowhere/1', 'eve')
+  await refused.locator('#status', { hasText: 'refused: NS_NO_ROUTE' }).waitFor()
+  const refusedV2 = await open('v2', '/category/0/item/1/chat', 'mallory')
+  await refusedV2.locator('#status', { hasText: 'refused: NS_FORBIDDEN' }).waitFor()
+  t.pass('refusals show their codes on both generations')
+
+  const stats = await legacy.locator('#stats', { hasText: 'router: 2 live namespaces' })
+  await stats.waitFor()
+  t.match(await stats.textContent(), /3 sockets/)
+
+  // docs/demo.png in the README comes from here (UPDATE_DOCS=1 npm test); otherwise a temporary file.
+  const both = await browser.newPage({ viewport: { width: 1280, height: 560 } })
+  await both.goto(`${demo.url}/both.html?ns=${encodeURIComponent('/category/4/item/2/chat')}`)
+  const v2 = both.frameLocator('iframe[name=v2]')
+  const v4 = both.frameLocator('iframe[name=v4]')
+  await v2.locator('#log', { hasText: 'grace (v4) joined' }).waitFor()
+  await v2.locator('#text').fill('hi, I am on socket.io-client 2 (the seed snippet)')
+  await v2.locator('#send button').click()
+  await v4.locator('#log', { hasText: 'hi, I am on socket.io-client 2' }).waitFor()
+  await v4.locator('#text').fill('and I am on socket.io-client 4, same namespace')
+  await v4.locator('#send button').click()
+  await v2.locator('#log', { hasText: 'same namespace' }).waitFor()
+  await both.waitForTimeout(1100) // one stats refresh
+  const shot = process.env.UPDATE_DOCS ? 'docs/demo.png' : join(tmpdir(), `ns-router-demo-${process.pid}.png`)
+  await both.screenshot({ path: shot })
+  t.ok(statSync(shot).size > 10_000, `screenshot saved to ${shot}`)
+})
