@@ -52,8 +52,24 @@ for (const [id, count] of hits) {
   if (pkg === 'socket.io-ns-router') routerFunctions.add(key)
 }
 const busy = [...byPackage.values()].reduce((a, b) => a + b, 0)
+// Inclusive: samples with a router frame on the stack, minus what the benchmark's own handler
+// (the `welcome` emit, which every variant does) spent below it.
+const parents = new Map()
+for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id)
+let underRouter = 0
+for (const [id, count] of hits) {
+  let routerSeen = false
+  let welcome = false
+  for (let at = id; at !== undefined; at = parents.get(at)) {
+    const { url } = nodes.get(at).callFrame
+    if (url.endsWith('/bench/servers.js') && !routerSeen) welcome = true
+    if (packageOf(url) === 'socket.io-ns-router') routerSeen = true
+  }
+  if (routerSeen && !welcome) underRouter += count
+}
 const pct = (n) => `${((n / busy) * 100).toFixed(1).padStart(5)}%`
 console.log(`${variant}, ${generation} clients: ${busy} busy samples of ${total} (self time, share of busy time)`)
+console.log(`  ${pct(underRouter)}  with a router function on the stack (inclusive, the benchmark's handler excluded)`)
 for (const [pkg, count] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 14)) console.log(`  ${pct(count)}  ${pkg}`)
 console.log('top functions:')
 for (const [fn, count] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(count)}  ${fn}`)

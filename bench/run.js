@@ -61,7 +61,8 @@ const meta = {
   sizes,
 }
 
-process.env.NS_ROUTER_BENCH_DIST = await snapshotDist()
+// NS_ROUTER_BENCH_DIST may name another build of dist/esm (to compare a proposed change).
+process.env.NS_ROUTER_BENCH_DIST ||= await snapshotDist()
 log(`router build snapshot in ${process.env.NS_ROUTER_BENCH_DIST}; ${meta.cpus} cores, load ${meta.loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')}`)
 
 // Imported only now: they load the router, which must come from the snapshot.

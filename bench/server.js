@@ -21,6 +21,9 @@ serve({
     // allowEIO3 for every variant, so v2 and v4 runs compare the same server configuration.
     io = new Server(http, { allowEIO3: true, maxHttpBufferSize: 1e5 })
     await new Promise((resolve) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve))
+    // The router's code is loaded before the baseline in every variant, so memory deltas hold
+    // sockets and namespaces only, never module code.
+    await import('./subject.js')
     const before = await this.mark({ gc: true })
     probes = await variants[variant](io, options)
     return { port: http.address().port, before }

@@ -31,7 +31,6 @@ export const variants = {
     io.on('connection', (socket) => socket.on('open', (ns, ack) => ack(seed.open(ns))))
     return { seed: () => ({ created: seed.created() }) }
   },
-  // Loaded here only: the other servers' processes do not carry the router's code.
   async router(io, { ttl = 30_000, maxNamespaces = 10_000 }) {
     const { createNamespaceRouter } = await import('./subject.js')
     const router = createNamespaceRouter(io, {

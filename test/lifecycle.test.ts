@@ -21,11 +21,15 @@ async function setup(t: Test, kind: ServerKind = '4', options: Partial<Lifecycle
     ...options,
   })
   const registry = (name: string) => (io._nsps instanceof Map ? io._nsps.get(name) : io.nsps[name])
-  const namespace = (name: string, byClient = true) => {
+  // Adopted when its first socket arrives (as the router does for a client's CONNECT), so a short
+  // grace period cannot run out before a slow client even got there; `eager` adopts at once.
+  const namespace = (name: string, byClient = true, eager = false) => {
     const existing = registry(name)
     if (existing) return existing
     const created = parent.createChild(name)
-    lifecycle.adopt(created, matcher.match(name)!, byClient)
+    const adopt = () => { if (!lifecycle.matchOf(created)) lifecycle.adopt(created, matcher.match(name)!, byClient) }
+    if (eager) adopt()
+    else created.use((_socket: unknown, next: () => void) => { adopt(); next() })
     return created
   }
   const client = (name: string) => (kind === '2' ? clientV2(t, url + name) : clientV4(t, url + name))
@@ -35,7 +39,7 @@ async function setup(t: Test, kind: ServerKind = '4', options: Partial<Lifecycle
     await connected(peer)
     return { socket: await socket, peer }
   }
-  return { io, parent, lifecycle, removed, orphans, namespace, client, join, registry }
+  return { io, url, parent, lifecycle, removed, orphans, namespace, client, join, registry }
 }
 
 for (const kind of ['2', '4'] as ServerKind[]) {
@@ -95,7 +99,7 @@ t.test('ttl false keeps empty namespaces; server-created ones wait for the grace
   t.same(kept.removed, [])
 
   const timed = await setup(t, '4', { ttl: 20 })
-  timed.namespace('/room/2', false)
+  timed.namespace('/room/2', false, true)
   await delay(60)
   t.same(timed.removed, ['/room/2'], 'a namespace created by server code and never used')
 })
@@ -110,6 +114,7 @@ t.test('a socket still joining keeps the namespace past the grace period', async
   })
   const connecting = new Promise<any>((resolve) => nsp.once('connection', resolve))
   const peer = client('/room/1')
+  await until(() => lifecycle.counts().joining === 1, 'the socket is joining')
   await delay(80)
   t.same(removed, [], 'pending: not removed')
   t.equal(lifecycle.counts().joining, 1)
@@ -139,15 +144,23 @@ t.test('a pending socket whose connection closes no longer keeps the namespace',
 })
 
 t.test('socket.io 4.8: a pending socket refused by a later middleware is noticed', async (t) => {
-  const { lifecycle, removed, namespace, client } = await setup(t, '4', { ttl: 20 })
+  const { url, lifecycle, removed, namespace } = await setup(t, '4', { ttl: 20 })
   const nsp = namespace('/room/1')
   nsp.use((socket: any, next: () => void) => { lifecycle.enter(socket); next() })
-  nsp.use((_socket: any, next: (error: Error) => void) => setTimeout(() => next(new Error('no')), 30))
-  const peer = client('/room/1')
+  let removedAtRefusal: string[] | undefined
+  nsp.use((_socket: any, next: (error: Error) => void) => setTimeout(() => {
+    removedAtRefusal = [...removed]
+    next(new Error('no'))
+  }, 30))
+  // The Manager keeps its engine.io connection open for its / socket after the refusal.
+  const anchor = clientV4(t, url)
+  await connected(anchor)
+  const peer = anchor.io.socket('/room/1')
+  peer.connect()
   await once(peer, 'connect_error')
-  t.same(removed, [], 'the client is still connected to the engine')
-  await delay(60)
-  t.same(removed, ['/room/1'], 'its pending entry is pruned at the next check')
+  t.same(removedAtRefusal, [], 'kept past the 20 ms grace period while the socket was in a middleware')
+  await until(() => removed.length === 1, 'the namespace is removed')
+  t.equal(anchor.io.engine.readyState, 'open', 'although the client is still connected to the engine')
 })
 
 t.test('a client-created namespace whose only socket was refused goes at once', async (t) => {
@@ -188,7 +201,7 @@ t.test('orphans: a socket that reaches a removed namespace is disconnected', asy
     release = next
   })
   const peer = client('/room/1')
-  await delay(30)
+  await until(() => lifecycle.counts().joining === 1, 'the socket is joining')
   await lifecycle.removeAll()
   release()
   await once(peer, 'disconnect')
@@ -202,12 +215,12 @@ t.test('caps and counts', async (t) => {
   const room = matcher.routes.get('room')!
   const other = matcher.routes.get('other')!
   t.equal(lifecycle.capExceeded(room), undefined)
-  namespace('/room/1')
+  namespace('/room/1', true, true)
   const { socket } = await join('/room/2')
   lifecycle.settle(socket, true)
   t.equal(lifecycle.capExceeded(room), 'route', 'the route allows 2')
   t.equal(lifecycle.capExceeded(other), undefined)
-  namespace('/other/1')
+  namespace('/other/1', true, true)
   t.equal(lifecycle.capExceeded(other), 'all routes', 'all routes allow 3')
   t.same(lifecycle.counts(), { namespaces: 3, byRoute: { room: 2, other: 1 }, sockets: 1, joining: 0, removed: 0 })
   await lifecycle.removeAll()
