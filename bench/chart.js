@@ -110,7 +110,7 @@ export function renderChart(results) {
     const series = names.map((name) => ({ label: name, bold: name === 'router', points: match.results.map((r) => [r.size, r.contenders[name].mixedNs.median]) }))
     panels.push(['2. Match cost vs route count (ns/lookup, log-log)', lines(series, {
       xLog: true, yLog: true, xLabel: 'routes', yLabel: 'ns per lookup (½ hits, ½ misses)', xTicks: match.sizes,
-      note: `router 10k/10: ${match.growth.mixed.median.toFixed(2)}× (target ≤ 2); median of ${match.rounds} rounds`,
+      note: `router ${match.growth.router.to}/${match.growth.router.from} routes: ${match.growth.router.mixed.median.toFixed(2)}× (target ≤ 2); median of ${match.rounds} rounds`,
     })])
   }
 
@@ -119,7 +119,7 @@ export function renderChart(results) {
     for (const [variant, runs] of Object.entries(churn.runs)) {
       const run = runs[0]
       if (!run) continue
-      series.push({ label: `${variant} heap`, bold: variant === 'router', color: variant === 'router' ? COLORS[0] : COLORS[3], points: run.points.map((p) => [p.done, p.heapUsed / 2 ** 20]) })
+      series.push({ label: `${variant} heap`, bold: variant === 'router', color: { router: COLORS[0], seed: COLORS[3] }[variant] ?? COLORS[2], points: run.points.map((p) => [p.done, p.heapUsed / 2 ** 20]) })
     }
     const router = churn.runs.router?.[0]
     const seed = churn.runs.seed?.[0]
@@ -129,18 +129,19 @@ export function renderChart(results) {
     })])
   }
 
-  if (scaleResult?.rssRatio) {
+  if (scaleResult?.variants) {
     const s = scaleResult
-    const rows = [
-      { label: 'RSS per socket', bars: [{ ...s.rssRatio, color: COLORS[0] }] },
-      { label: 'heap per socket', bars: [{ ...s.heapRatio, color: COLORS[2] }] },
-      { label: 'time to connect all', bars: [{ ...s.connectTimeRatio, color: COLORS[1] }] },
-    ]
+    const routers = Object.keys(s.variants).filter((v) => v !== 'floor')
+    const rows = routers.flatMap((v) => [
+      { label: `${v}: RSS per socket`, bars: [{ ...s.variants[v].rssRatio, color: COLORS[0] }] },
+      { label: `${v}: heap per socket`, bars: [{ ...s.variants[v].heapRatio, color: COLORS[2] }] },
+      { label: `${v}: time to connect all`, bars: [{ ...s.variants[v].connectTimeRatio, color: COLORS[1] }] },
+    ])
     const all = rows.flatMap((r) => r.bars.flatMap((b) => [b.min, b.max])).filter(fin)
     panels.push([`4. Scale: router / floor, ${s.sockets.toLocaleString('en-US')} sockets over ${s.namespaces.toLocaleString('en-US')} namespaces (lower is better)`, ratioBars(rows, {
       domain: [Math.min(0.8, Math.floor(Math.min(...all) * 10) / 10), Math.max(1.2, Math.ceil(Math.max(...all) * 10) / 10)],
       targets: [{ value: 1.05, label: 'RSS 1.05', color: '#d62728' }],
-      note: `failures: floor ${s.floor.failures}, router ${s.router.failures}; RSS/socket floor ${(s.floor.rssPerSocketBytes.median / 1024).toFixed(1)} KB, router ${(s.router.rssPerSocketBytes.median / 1024).toFixed(1)} KB`,
+      note: `failures: ${Object.entries(s.variants).map(([v, x]) => `${v} ${x.failures}`).join(', ')}; RSS/socket: ${Object.entries(s.variants).map(([v, x]) => `${v} ${(x.rssPerSocketBytes.median / 1024).toFixed(1)} KB`).join(', ')}`,
     })])
   }
 

@@ -2,17 +2,18 @@
 // The router (emptyNamespaceTtlMs 0) must end with no namespace and a flat heap; the seed keeps them
 // all. Heap and RSS are read in the server process after forced GCs, at checkpoints along the way.
 import { spawn } from './proc.js'
-import { chatName } from './servers.js'
+import { chatName, routerVariants, serverSpec } from './servers.js'
 import { roundOrder } from './stats.js'
 
 const MB = 1024 * 1024
 
 async function churnOnce(variant, { count, checkpoints, managers, window, warmup }, log) {
-  const server = await spawn('./server.js', { name: `server(churn ${variant})` })
+  const spec = serverSpec(variant)
+  const server = await spawn('./server.js', { name: `server(churn ${variant})`, env: spec.env })
   const client = await spawn('./client.js', { name: 'client(churn)' })
   try {
     // Large enough that the cap never refuses: only the window of sockets in flight is ever live.
-    const { port } = await server.request('start', { variant, options: { ttl: 0, maxNamespaces: 1_000_000 } })
+    const { port } = await server.request('start', { variant: spec.variant, options: { ttl: 0, maxNamespaces: 1_000_000 } })
     // The seed disconnects a `/` socket without a routable `ns`: give the control sockets one.
     const url = `http://127.0.0.1:${port}?ns=${chatName(0)}`
     const job = { url, managers, window, viaControl: variant === 'seed' }
@@ -56,9 +57,10 @@ async function churnOnce(variant, { count, checkpoints, managers, window, warmup
 }
 
 export async function runChurn({ rounds, log = () => {}, ...sizes }) {
-  const runs = { router: [], seed: [] }
+  const variants = [...routerVariants(), 'seed']
+  const runs = Object.fromEntries(variants.map((variant) => [variant, []]))
   for (let round = 0; round < rounds; round++) {
-    for (const variant of roundOrder(['router', 'seed'], round)) runs[variant].push(await churnOnce(variant, sizes, log))
+    for (const variant of roundOrder(variants, round)) runs[variant].push(await churnOnce(variant, sizes, log))
   }
   return { ...sizes, rounds, runs }
 }

@@ -2,10 +2,10 @@
 // child process, one fresh server process per measurement. Each server variant runs once per
 // round, in a rotating order, and is compared with the floor of the same round.
 import { spawn } from './proc.js'
-import { chatName } from './servers.js'
+import { chatName, routerVariants, serverSpec } from './servers.js'
 import { pairedRatios, roundOrder, summary } from './stats.js'
 
-export const VARIANTS = { v4: ['floor', 'regex', 'router'], v2: ['floor', 'regex', 'seed', 'router'] }
+const variantsOf = (generation) => [...(generation === 'v4' ? ['floor', 'regex'] : ['floor', 'regex', 'seed']), ...routerVariants()]
 
 const cpuMicros = (a, b) => b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system
 
@@ -13,10 +13,11 @@ async function measure(client, generation, variant, { clients, namespaces, warmu
   const names = Array.from({ length: clients }, (_, i) => chatName(i % namespaces))
   // Warm-up names are distinct from the timed ones: lazy variants still create every timed namespace.
   const warmNames = Array.from({ length: warmup }, (_, i) => chatName(1_000_000 + i))
-  const server = await spawn('./server.js', { name: `server(${variant})` })
+  const spec = serverSpec(variant)
+  const server = await spawn('./server.js', { name: `server(${variant})`, env: spec.env })
   try {
     const floorNames = variant === 'floor' ? [...new Set([...names, ...warmNames])] : []
-    const { port } = await server.request('start', { variant, options: { names: floorNames } })
+    const { port } = await server.request('start', { variant: spec.variant, options: { names: floorNames } })
     const url = `http://127.0.0.1:${port}`
     const job = { url, generation, concurrency }
     await client.request('connect', { ...job, names: warmNames }, 120_000)
@@ -46,7 +47,7 @@ export async function runConnect({ generations = ['v4', 'v2'], clients, namespac
     const client = await spawn('./client.js', { name: `client(${generation})` })
     try {
       for (const m of namespaces) {
-        const variants = VARIANTS[generation]
+        const variants = variantsOf(generation)
         const runs = Object.fromEntries(variants.map((v) => [v, []]))
         for (let round = 0; round < rounds; round++) {
           for (const variant of roundOrder(variants, round)) {

@@ -9,6 +9,9 @@ import { makeLookups, makeRoutes, syntax } from './routes.js'
 import { pairedRatios, roundOrder, summary } from './stats.js'
 import { compileRoutes, isProblem, parseName } from './subject.js'
 
+// run.js --candidate=DIR: the matcher of another build, side by side with the one under test.
+const candidate = process.env.NS_ROUTER_BENCH_CANDIDATE && (await import(new URL('matcher.js', `file://${process.env.NS_ROUTER_BENCH_CANDIDATE}/`).href))
+
 const byName = (routes) => Object.fromEntries(routes.map((r) => [r.name, r.path]))
 
 /** Each builds a lookup function `(name) => truthy on a match` from a route set. */
@@ -25,6 +28,12 @@ export const CONTENDERS = {
       return isProblem(parsed) ? undefined : matcher.match(parsed.canonical)
     }
   },
+  ...(candidate && {
+    candidate: (routes) => {
+      const matcher = candidate.compileRoutes(byName(routes))
+      return (name) => matcher.match(name)
+    },
+  }),
   'find-my-way': (routes) => {
     // The router's own settings.
     const tree = findMyWay({ caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 100 })
@@ -95,6 +104,7 @@ function check(lookup, { hits, misses }) {
 
 export async function runMatch({ sizes, rounds, minMs, lookups }) {
   const contenders = Object.keys(CONTENDERS)
+  const subjects = contenders.filter((name) => name === 'router' || name === 'candidate')
   const cases = sizes.map((size) => {
     const routes = makeRoutes(size)
     const names = makeLookups(size, lookups)
@@ -135,18 +145,22 @@ export async function runMatch({ sizes, rounds, minMs, lookups }) {
     )
     // The fastest maintained library on this set, by its median over the rounds.
     const fastest = LIBRARIES.reduce((a, b) => (perContender[a].mixedNs.median <= perContender[b].mixedNs.median ? a : b))
-    const vsFastest = summary(pairedRatios(mixed(built[fastest]), mixed(built.router)))
+    const vsFastest = Object.fromEntries(subjects.map((subject) => [subject, summary(pairedRatios(mixed(built[fastest]), mixed(built[subject])))]))
     return { size, contenders: perContender, fastest, vsFastest }
   })
 
-  const first = cases[0].built.router
-  const last = cases.at(-1).built.router
-  const growth = {
-    from: cases[0].size,
-    to: cases.at(-1).size,
-    hits: summary(pairedRatios(last.hits, first.hits)),
-    misses: summary(pairedRatios(last.misses, first.misses)),
-    mixed: summary(pairedRatios(mixed(last), mixed(first))),
-  }
+  const growth = Object.fromEntries(
+    subjects.map((subject) => {
+      const first = cases[0].built[subject]
+      const last = cases.at(-1).built[subject]
+      return [subject, {
+        from: cases[0].size,
+        to: cases.at(-1).size,
+        hits: summary(pairedRatios(last.hits, first.hits)),
+        misses: summary(pairedRatios(last.misses, first.misses)),
+        mixed: summary(pairedRatios(mixed(last), mixed(first))),
+      }]
+    }),
+  )
   return { sizes, rounds, minMs, lookups, results, growth }
 }

@@ -17,22 +17,25 @@ export function tableRows({ connect, match, churn, scale }) {
     row('connect', `${where}: floor`, `${fmt.num(floor.connectionsPerSecond.median, 0)} conn/s, ${fmt.num(floor.serverCpuMicrosPerConnection.median, 0)} µs server CPU/conn, ${floor.failures} failed`)
     for (const [variant, v] of Object.entries(c.variants)) {
       if (variant === 'floor') continue
-      const isRouter = variant === 'router'
+      const isRouter = variant === 'router' || variant === 'candidate'
       row('connect', `${where}: ${variant} / floor, throughput`, fmt.ratio(v.throughputVsFloor), isRouter ? `≥ ${target}` : '', isRouter ? v.throughputVsFloor.median >= target : null)
       row('connect', `${where}: ${variant} / floor, server CPU (floor ÷ ${variant})`, `${fmt.ratio(v.cpuVsFloor)}, ${v.failures} failed`, isRouter ? `≥ ${target}` : '', isRouter ? v.cpuVsFloor.median >= target : null)
     }
   }
 
   if (match) {
-    const g = match.growth
-    row('match', `router, ${g.to} routes ÷ ${g.from} routes: hits`, fmt.ratio(g.hits), '≤ 2', g.hits.median <= 2)
-    row('match', `router, ${g.to} routes ÷ ${g.from} routes: misses`, fmt.ratio(g.misses), '≤ 2', g.misses.median <= 2)
-    row('match', `router, ${g.to} routes ÷ ${g.from} routes: ½ hits ½ misses`, fmt.ratio(g.mixed), '≤ 2', g.mixed.median <= 2)
+    for (const [subject, g] of Object.entries(match.growth)) {
+      row('match', `${subject}, ${g.to} routes ÷ ${g.from} routes: hits`, fmt.ratio(g.hits), '≤ 2', g.hits.median <= 2)
+      row('match', `${subject}, ${g.to} routes ÷ ${g.from} routes: misses`, fmt.ratio(g.misses), '≤ 2', g.misses.median <= 2)
+      row('match', `${subject}, ${g.to} routes ÷ ${g.from} routes: ½ hits ½ misses`, fmt.ratio(g.mixed), '≤ 2', g.mixed.median <= 2)
+    }
     for (const r of match.results) {
-      const router = r.contenders.router
       const fastest = r.contenders[r.fastest]
-      row('match', `${r.size} routes: router ns/lookup (hit, miss); fastest library ${r.fastest}`, `router ${fmt.num(router.hitNs.median, 0)}, ${fmt.num(router.missNs.median, 0)}; ${r.fastest} ${fmt.num(fastest.hitNs.median, 0)}, ${fmt.num(fastest.missNs.median, 0)}`)
-      row('match', `${r.size} routes: ${r.fastest} ns ÷ router ns`, fmt.ratio(r.vsFastest), '≥ 1', r.vsFastest.median >= 1)
+      const cost = (c) => `${fmt.num(c.hitNs.median, 0)} / ${fmt.num(c.missNs.median, 0)}`
+      row('match', `${r.size} routes: ns per hit / miss`, Object.entries(r.contenders).filter(([, c]) => c.mixedNs.median < 1e5).map(([name, c]) => `${name} ${cost(c)}`).join('; ') + `; linear lists ${Object.entries(r.contenders).filter(([, c]) => c.mixedNs.median >= 1e5).map(([name]) => name).join(', ') || 'none'} over 100 µs`)
+      for (const [subject, ratio] of Object.entries(r.vsFastest)) {
+        row('match', `${r.size} routes: fastest library (${r.fastest}, ${cost(fastest)}) ns ÷ ${subject} ns`, fmt.ratio(ratio), '≥ 1', ratio.median >= 1)
+      }
       const wrong = Object.entries(r.contenders).filter(([, c]) => !c.correct).map(([name]) => name)
       if (wrong.length) row('match', `${r.size} routes: contenders that disagreed on hits/misses`, wrong.join(', '), 'none', false)
     }
@@ -42,7 +45,7 @@ export function tableRows({ connect, match, churn, scale }) {
     for (const [variant, runs] of Object.entries(churn.runs)) {
       runs.forEach((run, i) => {
         const label = `${variant} (run ${i + 1}), ${run.count.toLocaleString('en-US')} namespaces`
-        const isRouter = variant === 'router'
+        const isRouter = variant !== 'seed'
         row('churn', `${label}: live namespaces after`, String(run.liveNamespacesAfter), isRouter ? '0' : '', isRouter ? run.liveNamespacesAfter === 0 : null)
         row('churn', `${label}: heap growth`, `${fmt.num(run.heapGrowthMB, 2)} MB`, isRouter ? '≤ 5 MB' : '', isRouter ? run.heapGrowthMB <= 5 : null)
         row('churn', `${label}: RSS growth; failures; rate`, `${fmt.num(run.rssGrowthMB, 1)} MB; ${run.failures}; ${fmt.num(run.namespacesPerSecond, 0)} ns/s`)
@@ -52,10 +55,16 @@ export function tableRows({ connect, match, churn, scale }) {
 
   if (scale) {
     const where = `${scale.sockets.toLocaleString('en-US')} sockets over ${scale.namespaces.toLocaleString('en-US')} ns`
-    row('scale', `${where}: failures (floor, router)`, `${scale.floor.failures}, ${scale.router.failures}`, '0', scale.router.failures === 0)
-    row('scale', `${where}: RSS/socket router ÷ floor`, `${fmt.ratio(scale.rssRatio)} (${fmt.num(scale.router.rssPerSocketBytes.median / KB, 1)} vs ${fmt.num(scale.floor.rssPerSocketBytes.median / KB, 1)} KB)`, '≤ 1.05', scale.rssRatio.median <= 1.05)
-    row('scale', `${where}: heap/socket router ÷ floor`, `${fmt.ratio(scale.heapRatio)} (${fmt.num(scale.router.heapPerSocketBytes.median / KB, 1)} vs ${fmt.num(scale.floor.heapPerSocketBytes.median / KB, 1)} KB)`)
-    row('scale', `${where}: time to connect all, router ÷ floor`, `${fmt.ratio(scale.connectTimeRatio)} (${range({ median: scale.router.connectMs.median / 1000, min: scale.router.connectMs.min / 1000, max: scale.router.connectMs.max / 1000 }, 1, ' s')} router)`)
+    const floor = scale.variants.floor
+    const seconds = (s) => ({ median: s.median / 1000, min: s.min / 1000, max: s.max / 1000 })
+    row('scale', `${where}: floor`, `${floor.failures} failed, ${fmt.num(floor.rssPerSocketBytes.median / KB, 1)} KB RSS and ${fmt.num(floor.heapPerSocketBytes.median / KB, 1)} KB heap per socket, all connected in ${range(seconds(floor.connectMs), 1, ' s')}`)
+    for (const [variant, v] of Object.entries(scale.variants)) {
+      if (variant === 'floor') continue
+      row('scale', `${where}: ${variant} failures`, String(v.failures), '0', v.failures === 0)
+      row('scale', `${where}: ${variant} ÷ floor, RSS per socket`, `${fmt.ratio(v.rssRatio)} (${fmt.num(v.rssPerSocketBytes.median / KB, 1)} KB)`, '≤ 1.05', v.rssRatio.median <= 1.05)
+      row('scale', `${where}: ${variant} ÷ floor, heap per socket`, `${fmt.ratio(v.heapRatio)} (${fmt.num(v.heapPerSocketBytes.median / KB, 1)} KB)`)
+      row('scale', `${where}: ${variant} ÷ floor, time to connect all`, `${fmt.ratio(v.connectTimeRatio)} (${range(seconds(v.connectMs), 1, ' s')})`)
+    }
   }
   return rows
 }

@@ -1,9 +1,12 @@
-// npm run bench [-- --quick] [-- --only=connect,match,churn,scale]
+// npm run bench [-- --quick] [-- --only=connect,match,churn,scale] [-- --candidate=DIR]
 // Runs the suite, prints the table, writes results/latest.json and results/latest.svg; a full run of
-// every benchmark also writes results/full.json, chart.svg and the table in README.md.
+// every benchmark also writes results/full.json, chart.svg and the table in README.md. --candidate
+// names another build's dist/esm (a proposed change), measured side by side as `candidate`; a full
+// run with it writes results/candidate.json and results/candidate.svg instead.
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
+import { resolve } from 'node:path'
 import { renderChart } from './chart.js'
 import { markdownTable, tableRows, textTable } from './report.js'
 import { snapshotDist } from './snapshot.js'
@@ -32,6 +35,8 @@ if (unknown.length) {
   console.error(`unknown benchmark(s) ${unknown.join(', ')}; choose from ${ALL.join(', ')}`)
   process.exit(2)
 }
+const candidate = args.find((a) => a.startsWith('--candidate='))?.slice(12)
+if (candidate) process.env.NS_ROUTER_BENCH_CANDIDATE = resolve(candidate).replace(/\/$/, '')
 const complete = !quick && ALL.every((name) => only.includes(name))
 const sizes = SIZES[quick ? 'quick' : 'full']
 const here = (file) => new URL(file, import.meta.url)
@@ -50,6 +55,7 @@ const meta = {
   date: new Date().toISOString().slice(0, 16).replace('T', ' '),
   quick,
   only,
+  candidate: process.env.NS_ROUTER_BENCH_CANDIDATE,
   node: process.version,
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model.trim(),
@@ -101,7 +107,11 @@ writeFileSync(here('results/latest.json'), json)
 writeFileSync(here('results/latest.svg'), svg)
 log('wrote bench/results/latest.json and bench/results/latest.svg')
 
-if (complete && Object.keys(results.errors).length === 0) {
+if (complete && candidate && Object.keys(results.errors).length === 0) {
+  writeFileSync(here('results/candidate.json'), json)
+  writeFileSync(here('results/candidate.svg'), svg)
+  log('wrote bench/results/candidate.json and bench/results/candidate.svg')
+} else if (complete && Object.keys(results.errors).length === 0) {
   writeFileSync(here('results/full.json'), json)
   writeFileSync(here('chart.svg'), svg)
   const readme = readFileSync(here('README.md'), 'utf8')

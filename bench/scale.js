@@ -2,15 +2,16 @@
 // alternating rounds. Clients are spread over several processes: one process cannot open 10,000
 // connections quickly, and each stays well under `ulimit -n` (the server holds one descriptor per
 // socket, so the limit must exceed `sockets` plus a margin; run.js checks it).
-import { spawn, sleep } from './proc.js'
-import { chatName } from './servers.js'
+import { sleep, spawn } from './proc.js'
+import { chatName, routerVariants, serverSpec } from './servers.js'
 import { pairedRatios, roundOrder, summary } from './stats.js'
 
 async function scaleOnce(clients, variant, { sockets, namespaces, concurrency, holdMs }) {
   const names = Array.from({ length: namespaces }, (_, i) => chatName(i))
-  const server = await spawn('./server.js', { name: `server(scale ${variant})` })
+  const spec = serverSpec(variant)
+  const server = await spawn('./server.js', { name: `server(scale ${variant})`, env: spec.env })
   try {
-    const { port, before } = await server.request('start', { variant, options: { names: variant === 'floor' ? names : [], maxNamespaces: namespaces } })
+    const { port, before } = await server.request('start', { variant: spec.variant, options: { names: variant === 'floor' ? names : [], maxNamespaces: namespaces } })
     const url = `http://127.0.0.1:${port}`
     const started = performance.now()
     const shares = clients.map((client, p) =>
@@ -49,11 +50,12 @@ async function scaleOnce(clients, variant, { sockets, namespaces, concurrency, h
 }
 
 export async function runScale({ sockets, namespaces, processes, concurrency, rounds, holdMs, log = () => {} }) {
+  const variants = ['floor', ...routerVariants()]
   const clients = await Promise.all(Array.from({ length: processes }, (_, p) => spawn('./client.js', { name: `client(scale ${p})` })))
-  const runs = { floor: [], router: [] }
+  const runs = Object.fromEntries(variants.map((variant) => [variant, []]))
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const variant of roundOrder(['floor', 'router'], round)) {
+      for (const variant of roundOrder(variants, round)) {
         const run = await scaleOnce(clients, variant, { sockets, namespaces, concurrency, holdMs })
         runs[variant].push(run)
         log(`scale ${variant} round ${round + 1}/${rounds}: ${run.connected}/${sockets} in ${(run.connectMs / 1000).toFixed(1)} s, ${run.failures} failed, ${(run.rssPerSocketBytes / 1024).toFixed(1)} KB RSS/socket`)
@@ -65,17 +67,21 @@ export async function runScale({ sockets, namespaces, processes, concurrency, ro
     await Promise.all(clients.map((client) => client.close()))
   }
   const series = (variant, key) => runs[variant].map((run) => run[key])
-  return {
-    sockets,
-    namespaces,
-    processes,
-    rounds,
-    floor: { connectMs: summary(series('floor', 'connectMs')), rssPerSocketBytes: summary(series('floor', 'rssPerSocketBytes')), heapPerSocketBytes: summary(series('floor', 'heapPerSocketBytes')), failures: series('floor', 'failures').reduce((a, b) => a + b, 0) },
-    router: { connectMs: summary(series('router', 'connectMs')), rssPerSocketBytes: summary(series('router', 'rssPerSocketBytes')), heapPerSocketBytes: summary(series('router', 'heapPerSocketBytes')), failures: series('router', 'failures').reduce((a, b) => a + b, 0) },
-    // Router over floor, same round: at most 1.05 is the target for RSS.
-    rssRatio: summary(pairedRatios(series('router', 'rssPerSocketBytes'), series('floor', 'rssPerSocketBytes'))),
-    heapRatio: summary(pairedRatios(series('router', 'heapPerSocketBytes'), series('floor', 'heapPerSocketBytes'))),
-    connectTimeRatio: summary(pairedRatios(series('router', 'connectMs'), series('floor', 'connectMs'))),
-    runs,
-  }
+  const perVariant = Object.fromEntries(
+    variants.map((variant) => [
+      variant,
+      {
+        connectMs: summary(series(variant, 'connectMs')),
+        rssPerSocketBytes: summary(series(variant, 'rssPerSocketBytes')),
+        heapPerSocketBytes: summary(series(variant, 'heapPerSocketBytes')),
+        failures: series(variant, 'failures').reduce((a, b) => a + b, 0),
+        // Over the floor of the same round: at most 1.05 is the target for RSS.
+        rssRatio: summary(pairedRatios(series(variant, 'rssPerSocketBytes'), series('floor', 'rssPerSocketBytes'))),
+        heapRatio: summary(pairedRatios(series(variant, 'heapPerSocketBytes'), series('floor', 'heapPerSocketBytes'))),
+        connectTimeRatio: summary(pairedRatios(series(variant, 'connectMs'), series('floor', 'connectMs'))),
+        runs: runs[variant],
+      },
+    ]),
+  )
+  return { sockets, namespaces, processes, rounds, variants: perVariant }
 }
