@@ -1,4 +1,5 @@
 // node bench/profile.js [variant=router] [v4|v2] [clients=3000] [namespaces=100]
+// (NS_ROUTER_BENCH_DIST=DIR profiles another build of dist/esm.)
 // Profiles one server variant under the connection benchmark's load (--cpu-prof in the server
 // process) and prints where its CPU time went: by package, and the router's own functions.
 // Profiles are written to bench/results/profiles/ (not checked in).
@@ -13,15 +14,16 @@ const dir = fileURLToPath(new URL(`./results/profiles/${variant}-${generation}/`
 rmSync(dir, { recursive: true, force: true })
 process.env.NS_ROUTER_BENCH_DIST ??= await snapshotDist()
 
-const names = Array.from({ length: Number(clients) }, (_, i) => chatName(i % Number(namespaces)))
+// Fresh names every round, so lazy variants create `namespaces` namespaces in each.
+const namesOf = (round) => Array.from({ length: Number(clients) }, (_, i) => chatName(round * Number(namespaces) + (i % Number(namespaces))))
 const client = await spawn('./client.js', { name: 'client' })
 const server = await spawn('./server.js', { name: 'server', execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] })
-const { port } = await server.request('start', { variant, options: { names: variant === 'floor' ? [...new Set(names)] : [] } })
+const { port } = await server.request('start', { variant, options: { names: variant === 'floor' ? [0, 1, 2].flatMap(namesOf) : [] } })
 const job = { url: `http://127.0.0.1:${port}`, generation, concurrency: 50 }
 for (let round = 0; round < 3; round++) {
-  const run = await client.request('connect', { ...job, names }, 300_000)
+  const run = await client.request('connect', { ...job, names: namesOf(round) }, 300_000)
   await client.request('closeAll')
-  console.error(`round ${round + 1}: ${run.ok}/${names.length} connected, ${((run.ok / run.wallMs) * 1000).toFixed(0)}/s`)
+  console.error(`round ${round + 1}: ${run.ok}/${clients} connected, ${((run.ok / run.wallMs) * 1000).toFixed(0)}/s`)
 }
 await server.close(30_000)
 await client.close()

@@ -12,8 +12,8 @@ const page = (name) => new URL(`./public/${name}`, import.meta.url)
 // Served from the installed packages: no CDN.
 const files = {
   '/': [page('index.html'), 'text/html'],
-  '/v2.html': [page('v2.html'), 'text/html'],
-  '/v4.html': [page('v4.html'), 'text/html'],
+  '/v2.html': [page('chat.html'), 'text/html', { client: 'v2', generation: '2.x' }],
+  '/v4.html': [page('chat.html'), 'text/html', { client: 'v4', generation: '4.x' }],
   '/both.html': [page('both.html'), 'text/html'],
   '/chat.js': [page('chat.js'), 'text/javascript'],
   '/chat.css': [page('chat.css'), 'text/css'],
@@ -41,8 +41,11 @@ export async function startDemo({ port = 3000, host = '127.0.0.1', redisUrl } = 
       res.writeHead(404, { 'content-type': 'text/plain' })
       return res.end('not found')
     }
-    res.writeHead(200, { 'content-type': `${file[1]}; charset=utf-8` })
-    res.end(await readFile(file[0]))
+    const [location, type, fill] = file
+    const body = await readFile(location, fill ? 'utf8' : undefined)
+    res.writeHead(200, { 'content-type': `${type}; charset=utf-8` })
+    // One chat page for both client generations: only the bundle it loads differs.
+    res.end(fill ? body.replace(/{{(\w+)}}/g, (_, key) => fill[key]) : body)
   })
 
   const io = new Server(http, { allowEIO3: true })

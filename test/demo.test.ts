@@ -27,10 +27,13 @@ t.test('v2 and v4 pages chat in one routed namespace, and only there', async (t)
     return page
   }
   const chat = '/category/1/item/2/chat'
-  const legacy = await open('v2', chat, 'ada')
-  const modern = await open('v4', chat, 'grace')
-  const other = await open('v4', '/category/1/item/3/chat', 'linus')
-  for (const page of [legacy, modern, other]) await page.locator('#status', { hasText: 'connected as' }).waitFor({ timeout: 10_000 })
+  const connectedPage = async (page: Page) => {
+    await page.locator('#status', { hasText: 'connected as' }).waitFor({ timeout: 10_000 })
+    return page
+  }
+  const legacy = await connectedPage(await open('v2', chat, 'ada'))
+  const modern = await connectedPage(await open('v4', chat, 'grace'))
+  const other = await connectedPage(await open('v4', '/category/1/item/3/chat', 'linus'))
   await legacy.locator('#log', { hasText: 'grace (v4) joined' }).waitFor()
 
   const say = async (page: Page, text: string) => {
@@ -73,7 +76,7 @@ t.test('v2 and v4 pages chat in one routed namespace, and only there', async (t)
   await both.goto(`${demo.url}/both.html?ns=${encodeURIComponent('/category/4/item/2/chat')}`)
   const v2 = both.frameLocator('iframe[name=v2]')
   const v4 = both.frameLocator('iframe[name=v4]')
-  await v2.locator('#log', { hasText: 'grace (v4) joined' }).waitFor()
+  for (const frame of [v2, v4]) await frame.locator('#status', { hasText: 'connected as' }).waitFor()
   await v2.locator('#text').fill('hi, I am on socket.io-client 2 (the seed snippet)')
   await v2.locator('#send button').click()
   await v4.locator('#log', { hasText: 'hi, I am on socket.io-client 2' }).waitFor()
