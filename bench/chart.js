@@ -90,8 +90,8 @@ export function renderChart(results) {
         rows.push({
           label: `${c.generation} clients, M=${c.namespaces}: ${variant}`,
           bars: [
-            { ...v.throughputVsFloor, color: COLORS[0] },
-            { ...v.cpuVsFloor, color: COLORS[1] },
+            { ...v.cpuVsFloor, color: COLORS[0] },
+            { ...v.latencyVsFloor, color: COLORS[1] },
           ],
         })
       }
@@ -101,7 +101,7 @@ export function renderChart(results) {
     panels.push(['1. Connection cost vs floor (higher is better)', ratioBars(rows, {
       domain,
       targets: [{ value: 0.97, label: 'v4 0.97', color: '#d62728' }, { value: 0.95, label: 'v2 0.95', color: '#9467bd' }],
-      note: `blue: connections/s ratio; orange: floor server CPU / server CPU; median, min–max of ${connect[0].rounds} paired rounds`,
+      note: `blue: server CPU per connection, floor ÷ variant; orange: p50 latency, floor ÷ variant; ${connect[0].rounds} rounds`,
     })])
   }
 

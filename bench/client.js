@@ -82,28 +82,33 @@ async function churnOne(manager, control, name, viaControl, timeoutMs) {
   return ok
 }
 
+const outcome = (count, latencies, errors) => ({
+  count,
+  ok: latencies.length,
+  failures: count - latencies.length,
+  errors: Object.fromEntries([...errors].slice(0, 5)),
+  latency: { p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), p99: quantile(latencies, 0.99), max: quantile(latencies, 1) },
+})
+
 serve({
-  async connect({ url, generation, names, concurrency = 50, timeoutMs = 20_000 }) {
+  /**
+   * Connects a client to every name of `names` on each server of `urls` (or `url`), one server after
+   * the other in turn, starting with server `first`: servers compared in one batch share whatever
+   * else the machine is doing at the time. Reports each server's outcome, in the order of `urls`.
+   */
+  async connect({ url, urls = [url], first = 0, generation, names, concurrency = 50, timeoutMs = 20_000 }) {
     closing = false
-    const latencies = []
-    const errors = new Map()
+    const results = urls.map(() => ({ latencies: [], errors: new Map() }))
     const started = performance.now()
-    await pool(names.length, concurrency, async (i) => {
-      const result = await connectOne(url, names[i], generation, timeoutMs)
-      if (result.ok) latencies.push(result.ms)
-      else errors.set(result.error, (errors.get(result.error) ?? 0) + 1)
+    await pool(names.length * urls.length, concurrency, async (i) => {
+      const server = (first + i) % urls.length
+      const result = await connectOne(urls[server], names[Math.floor(i / urls.length)], generation, timeoutMs)
+      if (result.ok) results[server].latencies.push(result.ms)
+      else results[server].errors.set(result.error, (results[server].errors.get(result.error) ?? 0) + 1)
     })
     const wallMs = performance.now() - started
-    const failures = names.length - latencies.length
-    return {
-      count: names.length,
-      ok: latencies.length,
-      failures,
-      errors: Object.fromEntries([...errors].slice(0, 5)),
-      wallMs,
-      latency: { p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), p99: quantile(latencies, 0.99), max: quantile(latencies, 1) },
-      memory: process.memoryUsage().rss,
-    }
+    const perServer = results.map(({ latencies, errors }) => outcome(names.length, latencies, errors))
+    return { ...perServer[0], wallMs, perServer, memory: process.memoryUsage().rss }
   },
   status() {
     return { open: open.size, connected: [...open].filter((s) => s.connected).length, dropped }

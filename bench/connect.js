@@ -1,43 +1,54 @@
-// Connection cost: N clients (each its own engine.io connection) over M namespaces, clients in a
-// child process, one fresh server process per measurement. Each server variant runs once per
-// round, in a rotating order, and is compared with the floor of the same round.
+// Connection cost: N clients per server over M namespaces, each client its own connection, timed from
+// the start of its connection to the first event its namespace sends. All the servers compared run at
+// once, each in a process of its own, and the clients (another process) go to them in turn, connection
+// by connection: on a shared, noisy machine the servers compared live through the same load, and the
+// ratios compare like with like. Rounds repeat with fresh processes and a rotating first server.
 import { spawn } from './proc.js'
 import { chatName, routerVariants, serverSpec } from './servers.js'
-import { pairedRatios, roundOrder, summary } from './stats.js'
+import { pairedRatios, summary } from './stats.js'
 
 const variantsOf = (generation) => [...(generation === 'v4' ? ['floor', 'regex'] : ['floor', 'regex', 'seed']), ...routerVariants()]
 
 const cpuMicros = (a, b) => b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system
 
-async function measure(client, generation, variant, { clients, namespaces, warmup, concurrency }) {
+async function startServer(variant, names) {
+  const spec = serverSpec(variant)
+  const server = await spawn('./server.js', { name: `server(${variant})`, env: spec.env })
+  const { port } = await server.request('start', { variant: spec.variant, options: { names: variant === 'floor' ? names : [] } })
+  return { variant, server, url: `http://127.0.0.1:${port}` }
+}
+
+async function runRound(client, generation, variants, round, { clients, namespaces, warmup, concurrency }) {
   const names = Array.from({ length: clients }, (_, i) => chatName(i % namespaces))
   // Warm-up names are distinct from the timed ones: lazy variants still create every timed namespace.
   const warmNames = Array.from({ length: warmup }, (_, i) => chatName(1_000_000 + i))
-  const spec = serverSpec(variant)
-  const server = await spawn('./server.js', { name: `server(${variant})`, env: spec.env })
+  const servers = await Promise.all(variants.map((variant) => startServer(variant, [...new Set([...names, ...warmNames])])))
   try {
-    const floorNames = variant === 'floor' ? [...new Set([...names, ...warmNames])] : []
-    const { port } = await server.request('start', { variant: spec.variant, options: { names: floorNames } })
-    const url = `http://127.0.0.1:${port}`
-    const job = { url, generation, concurrency }
-    await client.request('connect', { ...job, names: warmNames }, 120_000)
+    const job = { urls: servers.map((s) => s.url), first: round % servers.length, generation, concurrency }
+    await client.request('connect', { ...job, names: warmNames }, 300_000)
     await client.request('closeAll')
-    const before = await server.request('mark', { gc: true })
-    const run = await client.request('connect', { ...job, names }, 300_000)
-    const after = await server.request('mark')
+    const before = await Promise.all(servers.map((s) => s.server.request('mark', { gc: true })))
+    const run = await client.request('connect', { ...job, names }, 900_000)
+    const after = await Promise.all(servers.map((s) => s.server.request('mark')))
     await client.request('closeAll')
     return {
       wallMs: run.wallMs,
-      connectionsPerSecond: (run.ok / run.wallMs) * 1000,
-      serverCpuMicrosPerConnection: cpuMicros(before, after) / clients,
-      latencyP50Ms: run.latency.p50,
-      latencyP90Ms: run.latency.p90,
-      failures: run.failures,
-      errors: run.errors,
-      namespaces: after.namespaces,
+      perVariant: Object.fromEntries(
+        servers.map((s, i) => [
+          s.variant,
+          {
+            serverCpuMicrosPerConnection: cpuMicros(before[i], after[i]) / clients,
+            latencyP50Ms: run.perServer[i].latency.p50,
+            latencyP90Ms: run.perServer[i].latency.p90,
+            failures: run.perServer[i].failures,
+            errors: run.perServer[i].errors,
+            namespaces: after[i].namespaces,
+          },
+        ]),
+      ),
     }
   } finally {
-    await server.close()
+    await Promise.all(servers.map((s) => s.server.close()))
   }
 }
 
@@ -50,24 +61,22 @@ export async function runConnect({ generations = ['v4', 'v2'], clients, namespac
         const variants = variantsOf(generation)
         const runs = Object.fromEntries(variants.map((v) => [v, []]))
         for (let round = 0; round < rounds; round++) {
-          for (const variant of roundOrder(variants, round)) {
-            const run = await measure(client, generation, variant, { clients, namespaces: m, warmup, concurrency })
-            runs[variant].push(run)
-            log(`connect ${generation} M=${m} round ${round + 1}/${rounds} ${variant}: ${run.connectionsPerSecond.toFixed(0)}/s, ${run.serverCpuMicrosPerConnection.toFixed(0)} µs server CPU/conn, ${run.failures} failed`)
-          }
+          const result = await runRound(client, generation, variants, round, { clients, namespaces: m, warmup, concurrency })
+          for (const variant of variants) runs[variant].push(result.perVariant[variant])
+          const line = variants.map((v) => `${v} ${result.perVariant[v].serverCpuMicrosPerConnection.toFixed(0)} µs/${result.perVariant[v].latencyP50Ms.toFixed(1)} ms`).join(', ')
+          log(`connect ${generation} M=${m} round ${round + 1}/${rounds} (server CPU per connection / p50 latency): ${line}`)
         }
         const series = (variant, key) => runs[variant].map((run) => run[key])
         const perVariant = Object.fromEntries(
           variants.map((variant) => [
             variant,
             {
-              connectionsPerSecond: summary(series(variant, 'connectionsPerSecond')),
               serverCpuMicrosPerConnection: summary(series(variant, 'serverCpuMicrosPerConnection')),
               latencyP50Ms: summary(series(variant, 'latencyP50Ms')),
               failures: series(variant, 'failures').reduce((a, b) => a + b, 0),
-              // Paired with the floor of the same round; above 1 means faster than the floor.
-              throughputVsFloor: summary(pairedRatios(series(variant, 'connectionsPerSecond'), series('floor', 'connectionsPerSecond'))),
+              // Floor over variant, same round: above 1 means cheaper or faster than the floor.
               cpuVsFloor: summary(pairedRatios(series('floor', 'serverCpuMicrosPerConnection'), series(variant, 'serverCpuMicrosPerConnection'))),
+              latencyVsFloor: summary(pairedRatios(series('floor', 'latencyP50Ms'), series(variant, 'latencyP50Ms'))),
               runs: runs[variant],
             },
           ]),

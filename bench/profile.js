@@ -1,79 +1,98 @@
-// node bench/profile.js [variant=router] [v4|v2] [clients=3000] [namespaces=100]
-// (NS_ROUTER_BENCH_DIST=DIR profiles another build of dist/esm.)
-// Profiles one server variant under the connection benchmark's load (--cpu-prof in the server
-// process) and prints where its CPU time went: by package, and the router's own functions.
+// node bench/profile.js [v4|v2] [clients=2000] [namespaces=100] [variants=floor,router]
+// Profiles servers side by side under the connection benchmark's load: every variant's server runs at
+// once with --cpu-prof, the clients go to them in turn, and the profiles are compared per connection
+// (µs of CPU samples), by package and by function, so what one variant spends over another shows.
+// With NS_ROUTER_BENCH_CANDIDATE=DIR, the variant `candidate` is the router of that build.
 // Profiles are written to bench/results/profiles/ (not checked in).
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { spawn } from './proc.js'
-import { chatName } from './servers.js'
+import { chatName, serverSpec } from './servers.js'
 import { snapshotDist } from './snapshot.js'
 
-const [variant = 'router', generation = 'v4', clients = '3000', namespaces = '100'] = process.argv.slice(2)
-const dir = fileURLToPath(new URL(`./results/profiles/${variant}-${generation}/`, import.meta.url))
-rmSync(dir, { recursive: true, force: true })
-process.env.NS_ROUTER_BENCH_DIST ??= await snapshotDist()
+const [generation = 'v4', clients = '2000', namespaces = '100', list = 'floor,router'] = process.argv.slice(2)
+const variants = list.split(',')
+const rounds = 3
+const root = fileURLToPath(new URL('./results/profiles/', import.meta.url))
+process.env.NS_ROUTER_BENCH_DIST ||= await snapshotDist()
 
 // Fresh names every round, so lazy variants create `namespaces` namespaces in each.
 const namesOf = (round) => Array.from({ length: Number(clients) }, (_, i) => chatName(round * Number(namespaces) + (i % Number(namespaces))))
+const allNames = [...new Set(Array.from({ length: rounds }, (_, r) => namesOf(r)).flat())]
+
 const client = await spawn('./client.js', { name: 'client' })
-const server = await spawn('./server.js', { name: 'server', execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] })
-const { port } = await server.request('start', { variant, options: { names: variant === 'floor' ? [0, 1, 2].flatMap(namesOf) : [] } })
-const job = { url: `http://127.0.0.1:${port}`, generation, concurrency: 50 }
-for (let round = 0; round < 3; round++) {
-  const run = await client.request('connect', { ...job, names: namesOf(round) }, 300_000)
+const servers = await Promise.all(
+  variants.map(async (variant) => {
+    const dir = `${root}${variant}-${generation}/`
+    rmSync(dir, { recursive: true, force: true })
+    const spec = serverSpec(variant)
+    const server = await spawn('./server.js', { name: `server(${variant})`, env: spec.env, execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100'] })
+    const { port } = await server.request('start', { variant: spec.variant, options: { names: variant === 'floor' ? allNames : [] } })
+    return { variant, server, dir, url: `http://127.0.0.1:${port}` }
+  }),
+)
+for (let round = 0; round < rounds; round++) {
+  const run = await client.request('connect', { urls: servers.map((s) => s.url), first: round, generation, concurrency: 50, names: namesOf(round) }, 600_000)
   await client.request('closeAll')
-  console.error(`round ${round + 1}: ${run.ok}/${clients} connected, ${((run.ok / run.wallMs) * 1000).toFixed(0)}/s`)
+  console.error(`round ${round + 1}: ${run.perServer.map((r, i) => `${variants[i]} ${r.ok}/${clients}`).join(', ')}`)
 }
-await server.close(30_000)
+await Promise.all(servers.map((s) => s.server.close(30_000)))
 await client.close()
 
-const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
-const profile = JSON.parse(readFileSync(dir + file, 'utf8'))
-const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
-const hits = new Map()
-for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1)
-const total = profile.samples.length
-const byPackage = new Map()
-const byFunction = new Map()
-const routerFunctions = new Set()
 const packageOf = (url) => {
-  if (!url) return '(native / GC / idle)'
+  if (!url) return '(native, GC)'
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
   if (m) return m[1]
   if (url.includes('/bench/.snapshot/') || url.includes('/dist/')) return 'socket.io-ns-router'
   return url.startsWith('node:') ? 'node internals' : url.replace(/^.*\/bench\//, 'bench/')
 }
-for (const [id, count] of hits) {
-  const { callFrame } = nodes.get(id)
-  if (callFrame.functionName === '(idle)') continue
-  const pkg = packageOf(callFrame.url)
-  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + count)
-  const key = `${callFrame.functionName || '(anonymous)'} ${callFrame.url.replace(/^.*\/(node_modules|esm)\//, '')}:${callFrame.lineNumber + 1}`
-  byFunction.set(key, (byFunction.get(key) ?? 0) + count)
-  if (pkg === 'socket.io-ns-router') routerFunctions.add(key)
-}
-const busy = [...byPackage.values()].reduce((a, b) => a + b, 0)
-// Inclusive: samples with a router frame on the stack, minus what the benchmark's own handler
-// (the `welcome` emit, which every variant does) spent below it.
-const parents = new Map()
-for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id)
-let underRouter = 0
-for (const [id, count] of hits) {
-  let routerSeen = false
-  let welcome = false
-  for (let at = id; at !== undefined; at = parents.get(at)) {
-    const { url } = nodes.get(at).callFrame
-    if (url.endsWith('/bench/servers.js') && !routerSeen) welcome = true
-    if (packageOf(url) === 'socket.io-ns-router') routerSeen = true
+
+function read(dir) {
+  const profile = JSON.parse(readFileSync(dir + readdirSync(dir).find((f) => f.endsWith('.cpuprofile')), 'utf8'))
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
+  const parents = new Map()
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id)
+  // Microseconds per sample: the profile's own span over its sample count.
+  const perSample = (profile.endTime - profile.startTime) / profile.samples.length
+  const byPackage = new Map()
+  const byFunction = new Map()
+  let underRouter = 0
+  const add = (map, key, n) => map.set(key, (map.get(key) ?? 0) + n)
+  const counts = new Map()
+  for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1)
+  for (const [id, count] of counts) {
+    const { callFrame } = nodes.get(id)
+    if (callFrame.functionName === '(idle)') continue
+    add(byPackage, packageOf(callFrame.url), count)
+    add(byFunction, `${callFrame.functionName || '(anonymous)'} ${callFrame.url.replace(/^.*\/(node_modules|esm)\//, '')}:${callFrame.lineNumber + 1}`, count)
+    // Inclusive: a router frame anywhere on the stack, the benchmark's own handler below it excluded.
+    let routerSeen = false
+    let handler = false
+    for (let at = id; at !== undefined; at = parents.get(at)) {
+      const { url } = nodes.get(at).callFrame
+      if (url.endsWith('/bench/servers.js') && !routerSeen) handler = true
+      if (packageOf(url) === 'socket.io-ns-router') routerSeen = true
+    }
+    if (routerSeen && !handler) underRouter += count
   }
-  if (routerSeen && !welcome) underRouter += count
+  const scale = perSample / (Number(clients) * rounds)
+  const per = (map) => new Map([...map].map(([k, v]) => [k, v * scale]))
+  return { byPackage: per(byPackage), byFunction: per(byFunction), underRouter: underRouter * scale, busy: [...byPackage.values()].reduce((a, b) => a + b, 0) * scale }
 }
-const pct = (n) => `${((n / busy) * 100).toFixed(1).padStart(5)}%`
-console.log(`${variant}, ${generation} clients: ${busy} busy samples of ${total} (self time, share of busy time)`)
-console.log(`  ${pct(underRouter)}  with a router function on the stack (inclusive, the benchmark's handler excluded)`)
-for (const [pkg, count] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 14)) console.log(`  ${pct(count)}  ${pkg}`)
-console.log('top functions:')
-for (const [fn, count] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(count)}  ${fn}`)
-console.log('router functions:')
-for (const [fn, count] of [...byFunction].filter(([fn]) => routerFunctions.has(fn)).sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${pct(count)}  ${fn}`)
+
+const profiles = servers.map((s) => ({ variant: s.variant, ...read(s.dir) }))
+const pad = (v) => (Number.isFinite(v) ? v.toFixed(1) : '-').padStart(9)
+const table = (title, key, limit) => {
+  const keys = new Set(profiles.flatMap((p) => [...p[key].keys()]))
+  const rows = [...keys].map((k) => [k, profiles.map((p) => p[key].get(k) ?? 0)])
+  const base = profiles[0]
+  // Sorted by how much more the last variant spends than the first.
+  rows.sort((a, b) => Math.abs(b[1].at(-1) - b[1][0]) - Math.abs(a[1].at(-1) - a[1][0]))
+  console.log(`\n${title} (µs of CPU per connection; ${profiles.map((p) => p.variant).join(' / ')}, then the difference last − ${base.variant})`)
+  for (const [k, values] of rows.slice(0, limit)) console.log(`${values.map(pad).join('')}${pad(values.at(-1) - values[0])}  ${k}`)
+}
+console.log(`${generation} clients, ${clients} per server and round over ${namespaces} namespaces, ${rounds} rounds`)
+console.log(`busy CPU per connection: ${profiles.map((p) => `${p.variant} ${p.busy.toFixed(0)} µs`).join(', ')}`)
+console.log(`with a router function on the stack: ${profiles.map((p) => `${p.variant} ${p.underRouter.toFixed(0)} µs`).join(', ')}`)
+table('by package', 'byPackage', 12)
+table('by function', 'byFunction', 30)

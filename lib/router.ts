@@ -3,12 +3,12 @@ import type { Emitter } from 'mitt'
 import type { Namespace, Socket } from 'socket.io'
 import { createEmitter } from './emitter.js'
 import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
+import { createGate } from './gate.js'
 import { createLifecycle } from './lifecycle.js'
 import { compileRoutes, type RouteMatch } from './matcher.js'
 import { aliasNamespaces } from './namespace-alias.js'
 import { isProblem, parseName } from './name.js'
 import { resolveOptions, type RouterOptions } from './options.js'
-import { closeAdapter, withProcessListeners } from './removal.js'
 import { guardRoot } from './root.js'
 import { safeEmit } from './safe-emit.js'
 import { accessServer, type ServerLike } from './server-compat.js'
@@ -88,9 +88,6 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const emitter = createEmitter<Record<string, unknown>>()
   const refusals: Record<string, number> = {}
   let created = 0
-  let pendingRefusal: { name: string; error: RefusalError } | undefined
-  // Set while socket.io creates a namespace for a client's CONNECT, as opposed to server code.
-  let creatingForClient = false
   let closed = false
   // Stand-in names for names a socket.io-client 2 asked for that socket.io itself would rewrite
   // before any check: stand-in → the name the client asked for.
@@ -155,59 +152,29 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     safeEmit(emitter, `dynamic.group.${route}`, payload, report('dynamic.group handler', route, socket.nsp.name))
   }
 
-  // A refusal must reach the client with its code, and only middleware can send one: answer this
-  // CONNECT with a namespace object that refuses it and is unregistered again straight away.
-  const refuseConnect = (name: string, next: (error: Error | null, allow: boolean) => void, error: RefusalError): void => {
-    pendingRefusal = { name, error }
-    try {
-      next(null, true)
-    } finally {
-      pendingRefusal = undefined
-      const throwaway = server.lookup(name)
-      if (throwaway && !lifecycle.matchOf(throwaway)) {
-        server.unregister(name, throwaway)
-        void closeAdapter(throwaway)
-      }
-    }
-  }
-
   const capRefusal = (match: RouteMatch, name: string): RefusalError | undefined => {
     const cap = lifecycle.capExceeded(match.route)
     return cap && refusal(codes.LIMIT, `too many namespaces (${cap})`, name, match.route.name)
   }
 
-  // socket.io's parent-namespace check: the one place that sees a CONNECT before its namespace exists.
-  const check = (name: string, auth: unknown, next: (error: Error | null, allow: boolean) => void): void => {
-    const original = standIns.get(name)
-    if (original !== undefined) return refuseConnect(name, next, refusal(codes.INVALID_NAME, 'invalid namespace name', original))
-    const match = classify(name)
-    if (typeof match === 'string') {
-      // Parents registered after this one get their turn; if there are none, refuse with a code.
-      if (!server.isLastParent(check)) return next(null, false)
-      return refuseConnect(name, next, refusal(match, match === codes.NO_ROUTE ? 'no route for this namespace' : 'invalid namespace name', name))
-    }
-    const full = capRefusal(match, name)
-    if (full) return refuseConnect(name, next, full)
-    void authorize(match, { phase: 'create', name, auth: objectOrEmpty(auth), handshake: undefined, socket: undefined }).then((allowed) => {
-      // close() may have run while authorize was pending: create nothing after it.
-      if (closed) return next(null, false)
-      if (!allowed) return refuseConnect(name, next, refusal(codes.FORBIDDEN, 'not authorized to create this namespace', name, match.route.name))
-      // Joining a namespace that appeared meanwhile needs no room; creating one is checked again.
-      const stillFull = server.lookup(name) ? undefined : capRefusal(match, name)
-      if (stillFull) return refuseConnect(name, next, stillFull)
-      creatingForClient = true
-      try {
-        next(null, true)
-      } finally {
-        creatingForClient = false
-      }
-    })
-  }
-
-  const parent = io.of(check)
-  parent.use(admit)
-  parent.on('connection', announce)
-  const lifecycle = createLifecycle(server, parent, {
+  const gate = createGate(io, {
+    server,
+    classify,
+    standIn: (name) => standIns.get(name),
+    refuse: refusal,
+    capRefusal,
+    authorizeCreation: (match, name, auth) =>
+      authorize(match, { phase: 'create', name, auth: objectOrEmpty(auth), handshake: undefined, socket: undefined }),
+    isLive: (namespace) => lifecycle.matchOf(namespace) !== undefined,
+    created(namespace, match, byClient, release) {
+      lifecycle.adopt(namespace, match, byClient, release)
+      created++
+      safeEmit(emitter, 'namespace.created', { route: match.route.name, name: namespace.name, namespace }, report('namespace.created handler', match.route.name, namespace.name))
+    },
+  })
+  gate.parent.use(admit)
+  gate.parent.on('connection', announce)
+  const lifecycle = createLifecycle(server, gate.parent, {
     ttl: settings.emptyNamespaceTtlMs,
     maxNamespaces: settings.maxNamespaces,
     onRemoved(namespace, match) {
@@ -217,32 +184,12 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       refusal(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name)
     },
   })
-  const createChild = parent.createChild
-  parent.createChild = (name: string): Namespace => {
-    if (pendingRefusal?.name === name) {
-      const throwaway = server.constructDetached(name)
-      const error = pendingRefusal.error
-      throwaway.use((_socket, next) => next(error))
-      server.register(name, throwaway)
-      return throwaway
-    }
-    // socket.io before 4.3.2 and 2.5.0 could call this twice for one name (socket.io#4136).
-    const existing = server.lookup(name)
-    if (existing) return existing
-    const match = resolve(name) as RouteMatch
-    const { value: namespace, release } = withProcessListeners((): Namespace => createChild.call(parent, name))
-    lifecycle.adopt(namespace, match, creatingForClient, release)
-    created++
-    debug('created %s for route %s', name, match.route.name)
-    safeEmit(emitter, 'namespace.created', { route: match.route.name, name, namespace }, report('namespace.created handler', match.route.name, name))
-    return namespace
-  }
 
   // Server-side creation (router.namespace, io.of) obeys the caps too, with a thrown error.
   const createForServer = (name: string, match: RouteMatch): Namespace => {
     const cap = lifecycle.capExceeded(match.route)
     if (cap) throw new NamespaceRouterError(codes.NAMESPACE_LIMIT, `cannot create ${name}: too many namespaces (${cap})`)
-    return parent.createChild(name)
+    return gate.create(name)
   }
 
   // `io.of(name)` for a routed name goes through the parent too, so it cannot make a namespace that
@@ -274,7 +221,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const decide = (path: string, legacy: boolean): string | undefined => {
     const parsed = parseName(path, settings.maxNameLength)
     if (!isProblem(parsed)) return parsed.canonical !== path && resolve(parsed.canonical) ? parsed.canonical : undefined
-    if (!legacy || !server.isLastParent(check)) return undefined
+    if (!legacy || !gate.isLast()) return undefined
     const standIn = `/~ns-router-refusal-${++standInCount}`
     standIns.set(standIn, path)
     return standIn
@@ -309,7 +256,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     async close() {
       if (closed) return
       closed = true
-      server.removeParent(check)
+      gate.close()
       detachRoot()
       if (Object.hasOwn(io, 'of')) delete (io as { of?: unknown }).of
       stopWatching()

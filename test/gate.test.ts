@@ -1,0 +1,140 @@
+import t, { type Test } from 'tap'
+import { codes, RefusalError, type ErrorCode } from '../lib/errors.js'
+import { createGate, type GateHooks } from '../lib/gate.js'
+import { compileRoutes, type RouteMatch } from '../lib/matcher.js'
+import { accessServer } from '../lib/server-compat.js'
+import { clientV2, clientV4, connected, delay, namespaceNames, once, startServer, type ServerKind } from './helpers/io.js'
+
+const matcher = compileRoutes({ room: '/room/:id' })
+
+// A gate over a real server, with the router's hooks replaced by plain ones the tests steer.
+async function setup(t: Test, kind: ServerKind = '4', overrides: Partial<GateHooks> = {}) {
+  const { io, url } = await startServer(t, kind)
+  const server = accessServer(io)
+  const live = new Set<unknown>()
+  const created: [string, boolean][] = []
+  const refused: [string, string][] = []
+  const hooks: GateHooks = {
+    server,
+    classify: (name) => (name.includes('%') ? codes.INVALID_NAME : matcher.match(name) ?? codes.NO_ROUTE),
+    standIn: () => undefined,
+    refuse: (code: ErrorCode, message: string, name: string) => {
+      refused.push([code, name])
+      return new RefusalError(code, message)
+    },
+    capRefusal: () => undefined,
+    authorizeCreation: async () => true,
+    isLive: (namespace) => live.has(namespace),
+    created: (namespace, _match: RouteMatch, byClient) => {
+      live.add(namespace)
+      created.push([namespace.name, byClient])
+    },
+    ...overrides,
+  }
+  const gate = createGate(io, hooks)
+  return { io, url, gate, created, refused, live }
+}
+
+for (const kind of ['2', '4'] as ServerKind[]) {
+  t.test(`socket.io ${kind}.x: a routed CONNECT creates its namespace once, with the parent's setup`, async (t) => {
+    const { io, url, gate, created } = await setup(t, kind)
+    const connections: string[] = []
+    gate.parent.on('connection', (socket: { nsp: { name: string } }) => connections.push(socket.nsp.name))
+    await connected(kind === '2' ? clientV2(t, url + '/room/1') : clientV4(t, url + '/room/1'))
+    t.same(created, [['/room/1', true]], 'created for a client')
+    t.same(connections, ['/room/1'])
+    t.ok(gate.parent.children?.has(io.of('/room/1')))
+    t.equal(gate.create('/room/2').name, '/room/2')
+    t.same(created[1], ['/room/2', false], 'created by server code')
+    t.equal(gate.create('/room/2'), io.of('/room/2'), 'the same one again')
+  })
+
+  t.test(`socket.io ${kind}.x: refusals before creation carry their code and leave nothing`, async (t) => {
+    const { io, url, refused } = await setup(t, kind, {
+      authorizeCreation: async (match) => match.params.id !== 'no',
+      standIn: (name) => (name === '/stand-in' ? '/what the client asked' : undefined),
+    })
+    const attempt = async (name: string) => {
+      if (kind === '2') return (await once(clientV2(t, url + name), 'error'))[0].code
+      return (await once(clientV4(t, url + name), 'connect_error'))[0].data.code
+    }
+    t.equal(await attempt('/elsewhere'), codes.NO_ROUTE)
+    t.equal(await attempt('/room/%41'), codes.INVALID_NAME)
+    t.equal(await attempt('/room/no'), codes.FORBIDDEN)
+    t.equal(await attempt('/stand-in'), codes.INVALID_NAME)
+    t.same(refused.map(([code, name]) => `${code} ${name}`), [
+      'NS_NO_ROUTE /elsewhere',
+      'NS_INVALID_NAME /room/%41',
+      'NS_FORBIDDEN /room/no',
+      'NS_INVALID_NAME /what the client asked',
+    ])
+    t.same(namespaceNames(io), ['/'])
+  })
+}
+
+t.test('caps: before authorize, and again after it unless the namespace appeared meanwhile', async (t) => {
+  let cap = 0
+  let live = 0
+  const { io, url, refused } = await setup(t, '4', {
+    capRefusal: (_match, name) => (live >= cap ? new RefusalError(codes.LIMIT, `full for ${name}`) : undefined),
+    // /room/3 takes longer, so /room/2 is created first.
+    authorizeCreation: async (match) => {
+      await delay(match.params.id === '3' ? 80 : 20)
+      return true
+    },
+    created: () => { live++ },
+  })
+  const [before] = await once(clientV4(t, url + '/room/1'), 'connect_error')
+  t.equal(before.data.code, codes.LIMIT, 'refused before authorize')
+
+  cap = 1
+  const first = connected(clientV4(t, url + '/room/2'))
+  const late = once(clientV4(t, url + '/room/3'), 'connect_error')
+  await delay(10)
+  const racer = connected(clientV4(t, url + '/room/2'))
+  const [after] = await late
+  t.equal(after.data.code, codes.LIMIT, 'refused after authorize: /room/2 took the last place meanwhile')
+  await first
+  await racer
+  t.pass('the racer into /room/2 is let in: joining an existing namespace needs no room')
+  t.same(refused, [])
+  t.same(namespaceNames(io).sort(), ['/', '/room/2'])
+})
+
+t.test('a later parent gets unrouted names', async (t) => {
+  const { io, url, gate, refused } = await setup(t)
+  t.ok(gate.isLast())
+  io.of(/^\/other$/)
+  t.notOk(gate.isLast())
+  await connected(clientV4(t, url + '/other'))
+  const [err] = await once(clientV4(t, url + '/elsewhere'), 'connect_error')
+  t.equal(err.message, 'Invalid namespace')
+  t.same(refused, [], 'not refused by the gate')
+})
+
+t.test('close: socket.io stops asking, and a pending answer creates nothing', async (t) => {
+  let release = () => {}
+  const { io, url, gate, created } = await setup(t, '4', {
+    authorizeCreation: () => new Promise<boolean>((resolve) => { release = () => resolve(true) }),
+  })
+  const pending = clientV4(t, url + '/room/1')
+  await delay(50)
+  gate.close()
+  release()
+  const [err] = await once(pending, 'connect_error')
+  t.equal(err.message, 'Invalid namespace')
+  t.same(created, [])
+  t.equal(io.parentNsps.size, 0)
+})
+
+t.test('socket.io 4.0 calls createChild twice for racing creators (socket.io#4136): one namespace', async (t) => {
+  const { io, url, created } = await setup(t, '4.0', {
+    authorizeCreation: async () => {
+      await delay(20)
+      return true
+    },
+  })
+  await Promise.all([connected(clientV4(t, url + '/room/1')), connected(clientV4(t, url + '/room/1'))])
+  t.same(created, [['/room/1', true]])
+  t.equal(io.of('/room/1').sockets.size, 2)
+})
