@@ -42,7 +42,12 @@ export const codes = {
   FORBIDDEN: 'NS_FORBIDDEN',
 } as const
 
-/** One of the values of {@link codes}. */
+/**
+ * One of the values of {@link codes}.
+ *
+ * @example
+ * const code: ErrorCode = 'NS_FORBIDDEN'
+ */
 export type ErrorCode = (typeof codes)[keyof typeof codes]
 
 /**

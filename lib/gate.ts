@@ -9,7 +9,12 @@ const debug = createDebug('socket.io-ns-router:gate')
 
 type Next = (error: Error | null, allow: boolean) => void
 
-/** What the gate asks of the router. */
+/**
+ * What the gate asks of the router.
+ *
+ * @example
+ * const hooks: GateHooks = { server, classify, standIn, refuse, capRefusal, authorizeCreation, isLive, created }
+ */
 export interface GateHooks {
   readonly server: ServerAccess
   /** A CONNECT's name: its route match, or the code to refuse it with. */

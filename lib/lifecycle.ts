@@ -17,7 +17,12 @@ interface Entry {
   readonly release: () => void
 }
 
-/** Options of {@link createLifecycle}. */
+/**
+ * Options of {@link createLifecycle}.
+ *
+ * @example
+ * const options: LifecycleOptions = { ttl: 30_000, maxNamespaces: 10_000, onRemoved() {}, onOrphan() {} }
+ */
 export interface LifecycleOptions {
   /** How long an empty namespace lives, in ms, or false to keep it. */
   readonly ttl: number | false
@@ -29,7 +34,12 @@ export interface LifecycleOptions {
   readonly onOrphan: (socket: Socket) => void
 }
 
-/** Live namespace counts, as `router.stats()` reports them. */
+/**
+ * Live namespace counts, as `router.stats()` reports them.
+ *
+ * @example
+ * const { namespaces, byRoute }: LifecycleCounts = lifecycle.counts()
+ */
 export interface LifecycleCounts {
   readonly namespaces: number
   readonly byRoute: Readonly<Record<string, number>>

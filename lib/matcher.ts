@@ -6,7 +6,12 @@ import type { Authorize, RouteInput } from './types.js'
 
 const debug = createDebug('socket.io-ns-router:matcher')
 
-/** Default upper bound of one param's length, in characters. */
+/**
+ * Default upper bound of one param's length, in characters.
+ *
+ * @example
+ * compileRoutes(routes, { maxParamLength: DEFAULT_MAX_PARAM_LENGTH * 2 })
+ */
 export const DEFAULT_MAX_PARAM_LENGTH = 100
 
 // Route names become part of `dynamic.group.<name>`: keep them to what reads well in an event name.
@@ -18,7 +23,12 @@ const PARAM = /^:([A-Za-z_][A-Za-z0-9_]*)(?:\((.+)\))?$/
 // match at a line break inside a name (m).
 const DROPPED_FLAGS = /[gym]/g
 
-/** A route after validation. */
+/**
+ * A route after validation.
+ *
+ * @example
+ * compileRoutes({ chat: '/c/:id' }).routes.get('chat') // { name: 'chat', kind: 'path', keys: ['id'], ... }
+ */
 export interface CompiledRoute {
   readonly name: string
   readonly kind: 'path' | 'regexp'
@@ -31,7 +41,12 @@ export interface CompiledRoute {
   readonly keys: readonly string[]
 }
 
-/** A route match. */
+/**
+ * A route match.
+ *
+ * @example
+ * const { route, params, captures } = matcher.match('/c/1') as RouteMatch
+ */
 export interface RouteMatch {
   readonly route: CompiledRoute
   readonly params: Readonly<Record<string, string | undefined>>
@@ -53,7 +68,12 @@ export interface Matcher {
   build(route: string, params: Readonly<Record<string, unknown>>): string
 }
 
-/** Options of {@link compileRoutes}. */
+/**
+ * Options of {@link compileRoutes}.
+ *
+ * @example
+ * compileRoutes(routes, { maxParamLength: 40, allowUnsafeRegex: false })
+ */
 export interface MatcherOptions {
   readonly maxParamLength?: number
   /** Accept RegExps (routes and param constraints) that safe-regex2 flags as prone to catastrophic backtracking. */

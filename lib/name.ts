@@ -2,7 +2,12 @@ import createDebug from 'debug'
 
 const debug = createDebug('socket.io-ns-router:name')
 
-/** Default upper bound of a namespace name's length, in characters. */
+/**
+ * Default upper bound of a namespace name's length, in characters.
+ *
+ * @example
+ * parseName(name, DEFAULT_MAX_NAME_LENGTH)
+ */
 export const DEFAULT_MAX_NAME_LENGTH = 256
 
 // One segment: RFC 3986 unreserved characters only. Absent on purpose: '%' (no second spelling through
@@ -11,7 +16,12 @@ export const DEFAULT_MAX_NAME_LENGTH = 256
 // v2 client's name as a URL) can alter it.
 const SEGMENT = /^[A-Za-z0-9\-._~]+$/
 
-/** A name the router accepts, and the canonical spelling it is routed by. */
+/**
+ * A name the router accepts, and the canonical spelling it is routed by.
+ *
+ * @example
+ * const { canonical } = parseName('//a/b') as ParsedName // '/a/b'
+ */
 export interface ParsedName {
   /** The name as socket.io knows it (the client's spelling). */
   readonly name: string
@@ -19,7 +29,12 @@ export interface ParsedName {
   readonly canonical: string
 }
 
-/** Why a name was refused. */
+/**
+ * Why a name was refused.
+ *
+ * @example
+ * (parseName('/a/') as NameProblem).reason // 'empty segment'
+ */
 export interface NameProblem {
   readonly reason: string
 }

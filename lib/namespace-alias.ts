@@ -12,6 +12,9 @@ interface EnginePacket {
 /**
  * Decides, for the path of a namespace a client asks for, which name the server should see instead,
  * or undefined to leave the CONNECT alone. `legacy` is true for socket.io-client 2.x connections.
+ *
+ * @example
+ * const decide: AliasDecision = (path) => (path.startsWith('//') ? path.slice(1) : undefined)
  */
 export type AliasDecision = (path: string, legacy: boolean) => string | undefined
 

@@ -31,7 +31,12 @@ export interface RouterOptions<Routes extends RoutePatterns> {
   readonly allowUnsafeRegex?: boolean
 }
 
-/** The options with their defaults applied. */
+/**
+ * The options with their defaults applied.
+ *
+ * @example
+ * const { emptyNamespaceTtlMs }: ResolvedOptions = resolveOptions({})
+ */
 export type ResolvedOptions = Required<Omit<RouterOptions<RoutePatterns>, 'routes'>>
 
 /**

@@ -1,6 +1,12 @@
 import { codes } from './errors.js'
 
-/** The result of reading one key of a handshake query. */
+/**
+ * The result of reading one key of a handshake query.
+ *
+ * @example
+ * const read: QueryRead = readQueryValue(socket.handshake.query, 'ns')
+ * if (read.ok) route(read.value)
+ */
 export type QueryRead =
   | { readonly ok: true; readonly value: string }
   | { readonly ok: false; readonly code: typeof codes.QUERY_MISSING | typeof codes.QUERY_INVALID }

@@ -6,7 +6,12 @@ import type { ServerLike } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:root')
 
-/** What {@link guardRoot} needs from the router. */
+/**
+ * What {@link guardRoot} needs from the router.
+ *
+ * @example
+ * const options: RootGuardOptions = { queryKey: 'ns', policy: 'refuse', classify, refuse }
+ */
 export interface RootGuardOptions {
   readonly queryKey: string
   readonly policy: 'ignore' | 'disconnect' | 'refuse'

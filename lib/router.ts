@@ -16,7 +16,12 @@ import type { AuthorizeContext, PathParams, RouteInput, RoutePatterns, RouterEve
 
 const debug = createDebug('socket.io-ns-router:router')
 
-/** Names of the routes that have a path pattern (the only ones reverse routing can build). */
+/**
+ * Names of the routes that have a path pattern (the only ones reverse routing can build).
+ *
+ * @example
+ * type N = PathRouteNames<{ chat: '/c/:id'; legacy: RegExp }> // 'chat'
+ */
 export type PathRouteNames<Routes extends RoutePatterns> = {
   [K in keyof Routes & string]: Routes[K] extends string ? K : never
 }[keyof Routes & string]

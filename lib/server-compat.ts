@@ -15,7 +15,12 @@ export interface ServerLike {
   readonly sockets: any
 }
 
-/** The engine.io socket of one client connection, as far as the router touches it. */
+/**
+ * The engine.io socket of one client connection, as far as the router touches it.
+ *
+ * @example
+ * io.engine.on('connection', (connection: EngineConnection) => connection.protocol)
+ */
 export interface EngineConnection {
   readonly protocol?: number
   on(event: string, listener: (...args: any[]) => void): unknown

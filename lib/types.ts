@@ -40,7 +40,12 @@ export type ParamsOf<Pattern> = Pattern extends string
  */
 export type CapturesOf<Pattern> = Pattern extends string ? readonly string[] : readonly (string | undefined)[]
 
-/** The handshake socket.io built for a socket (headers, query, auth, address...). */
+/**
+ * The handshake socket.io built for a socket (headers, query, auth, address...).
+ *
+ * @example
+ * const origin = (handshake: Handshake) => handshake.headers.origin
+ */
 export type Handshake = Socket['handshake']
 
 /**
@@ -97,7 +102,12 @@ export type RouteInput<Pattern extends string | RegExp = string | RegExp> =
       readonly maxNamespaces?: number
     }
 
-/** Route names mapped to their patterns. */
+/**
+ * Route names mapped to their patterns.
+ *
+ * @example
+ * const patterns: RoutePatterns = { chat: '/c/:id', legacy: /c\/(\d+)/ }
+ */
 export type RoutePatterns = Record<string, string | RegExp>
 
 /**
