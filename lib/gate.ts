@@ -63,7 +63,9 @@ export interface Gate {
 export function createGate(io: ServerLike, hooks: GateHooks): Gate {
   const { server } = hooks
   let pendingRefusal: { name: string; error: RefusalError } | undefined
-  let creatingForClient = false
+  // Set while socket.io creates the namespace a client's CONNECT asked for, with the match the check
+  // made: matching the name again would double the router's share of a creation.
+  let clientCreation: { name: string; match: RouteMatch } | undefined
   let closed = false
 
   const refuseConnect = (name: string, next: Next, error: RefusalError): void => {
@@ -96,11 +98,11 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
       // Joining a namespace that appeared meanwhile needs no room; creating one is checked again.
       const stillFull = server.lookup(name) ? undefined : hooks.capRefusal(match, name)
       if (stillFull) return refuseConnect(name, next, stillFull)
-      creatingForClient = true
+      clientCreation = { name, match }
       try {
         next(null, true)
       } finally {
-        creatingForClient = false
+        clientCreation = undefined
       }
     })
   }
@@ -118,10 +120,11 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
     // socket.io before 4.3.2 and 2.5.0 could call this twice for one name (socket.io#4136).
     const existing = server.lookup(name)
     if (existing) return existing
-    const match = hooks.classify(name) as RouteMatch
+    const forClient = clientCreation?.name === name ? clientCreation : undefined
+    const match = forClient?.match ?? (hooks.classify(name) as RouteMatch)
     const { value: namespace, release } = withProcessListeners((): Namespace => createChild.call(parent, name))
     debug('created %s for route %s', name, match.route.name)
-    hooks.created(namespace, match, creatingForClient, release)
+    hooks.created(namespace, match, forClient !== undefined, release)
     return namespace
   }
 

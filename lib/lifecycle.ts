@@ -114,13 +114,13 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
 
   const isEmpty = (namespace: Namespace, entry: Entry): boolean => {
     prune(namespace, entry)
-    return entry.pending.size === 0 && server.sockets(namespace).length === 0
+    return entry.pending.size === 0 && server.socketCount(namespace) === 0
   }
 
   const schedule = (namespace: Namespace, entry: Entry): void => {
     clearTimeout(entry.timer)
     entry.timer = undefined
-    if (options.ttl === false || server.sockets(namespace).length > 0) return
+    if (options.ttl === false || server.socketCount(namespace) > 0) return
     entry.timer = setTimeout(() => {
       entry.timer = undefined
       if (isEmpty(namespace, entry)) {
@@ -129,6 +129,14 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       } else schedule(namespace, entry)
     }, options.ttl)
     entry.timer.unref()
+  }
+
+  // One listener shared by every socket (`this` is the socket) rather than a closure per socket. A
+  // namespace object is adopted once, so the entry found is the one the socket settled in, or none.
+  function onDisconnect(this: Socket): void {
+    const namespace = this.nsp
+    const entry = entries.get(namespace)
+    if (entry && server.socketCount(namespace) === 0) schedule(namespace, entry)
   }
 
   const settle = (socket: Socket, connected: boolean): void => {
@@ -140,9 +148,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       entry.populated = true
       clearTimeout(entry.timer)
       entry.timer = undefined
-      socket.once('disconnect', () => {
-        if (entries.get(namespace) === entry && server.sockets(namespace).length === 0) schedule(namespace, entry)
-      })
+      socket.on('disconnect', onDisconnect)
       return
     }
     if (entry.populated) return schedule(namespace, entry)
@@ -180,7 +186,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       let sockets = 0
       let joining = 0
       for (const [namespace, entry] of entries) {
-        sockets += server.sockets(namespace).length
+        sockets += server.socketCount(namespace)
         joining += entry.pending.size
       }
       return { namespaces: entries.size, byRoute: Object.fromEntries(perRoute), sockets, joining, removed }

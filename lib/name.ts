@@ -15,6 +15,9 @@ export const DEFAULT_MAX_NAME_LENGTH = 256
 // query metacharacter, so one name has one spelling and no parser on the way (socket.io 4.8 reads a
 // v2 client's name as a URL) can alter it.
 const SEGMENT = /^[A-Za-z0-9\-._~]+$/
+// A whole canonical name in one test: segments of SEGMENT's characters, none of them `.` or `..`.
+// Anchored, and `/` is outside the class, so it runs in linear time.
+const CANONICAL = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-._~]+)+$/
 
 /**
  * A name the router accepts, and the canonical spelling it is routed by.
@@ -51,6 +54,8 @@ export interface NameProblem {
  * parseName('/a/../b')                  // { reason: 'dot segment' }
  */
 export function parseName(name: unknown, maxLength = DEFAULT_MAX_NAME_LENGTH): ParsedName | NameProblem {
+  // The common case, checked in one regex test rather than a split and a test per segment.
+  if (typeof name === 'string' && name.length <= maxLength && CANONICAL.test(name)) return { name, canonical: name }
   if (typeof name !== 'string') return problem(name, 'not a string')
   if (name.length === 0) return problem(name, 'empty')
   if (name.length > maxLength) return problem(name, `longer than ${maxLength} characters`)

@@ -19,7 +19,21 @@ interface EnginePacket {
 export type AliasDecision = (path: string, legacy: boolean) => string | undefined
 
 /**
- * Lets one engine.io connection use a namespace under another name than the server's, at the packet
+ * The aliasing of many engine.io connections, with one shared listener.
+ *
+ * @example
+ * const aliases: ConnectionAliases = createAliases(decide, onReleased)
+ * io.engine.on('connection', aliases.watch)
+ */
+export interface ConnectionAliases {
+  /** Starts aliasing one connection's namespaces. */
+  watch(connection: EngineConnection): void
+  /** Stops aliasing one connection's namespaces (it keeps the aliases it has). */
+  unwatch(connection: EngineConnection): void
+}
+
+/**
+ * Lets engine.io connections use a namespace under another name than the server's, at the packet
  * level: when `decide` maps a CONNECT's name to another, the incoming packets for the client's name
  * are rewritten to the server's name before socket.io decodes them, and the outgoing packets for the
  * server's name are rewritten back, because a client only accepts packets for the name it asked for.
@@ -27,7 +41,58 @@ export type AliasDecision = (path: string, legacy: boolean) => string | undefine
  * names socket.io would itself rewrite before any check (socket.io 4.8 reads a v2 client's name as a
  * URL), which would otherwise leave that client waiting for ever. `onReleased` is called with a server
  * name once the packet that ends its CONNECT (a refusal) went out, or when the connection closes.
- * Returns a function that removes the listeners.
+ *
+ * Every connection is watched by one shared listener: a connection without an alias, which is almost
+ * every connection, costs one listener slot and nothing else. `decide` gets the connection, so it can
+ * tell a socket.io-client 2 connection from the others.
+ *
+ * @example
+ * const aliases = createAliases((path) => (path.startsWith('//') ? path.slice(1) : undefined), () => {})
+ * io.engine.on('connection', aliases.watch)
+ */
+export function createAliases(
+  decide: (path: string, connection: EngineConnection) => string | undefined,
+  onReleased: (serverName: string) => void,
+): ConnectionAliases {
+  const aliased = new WeakMap<EngineConnection, Aliases>()
+
+  function incoming(this: EngineConnection, packet: EnginePacket): void {
+    if (packet.type !== 'message' || typeof packet.data !== 'string') return
+    let aliases = aliased.get(this)
+    // Without an alias, only a CONNECT ('0') can start one: every other packet passes untouched.
+    if (aliases === undefined && packet.data.charCodeAt(0) !== 48) return
+    const parts = splitNamespace(packet.data)
+    if (!parts) return
+    const [path, query] = splitQuery(parts.nsp)
+    let serverName = aliases?.reverse.get(path)
+    if (serverName === undefined) {
+      if (parts.head !== '0') return
+      serverName = decide(path, this)
+      if (serverName === undefined) return
+      debug('connection %s: %s is %s on the server', (this as { id?: string }).id, JSON.stringify(path.slice(0, 100)), serverName)
+      if (aliases === undefined) {
+        aliases = startAliases(this, onReleased)
+        aliased.set(this, aliases)
+      }
+      aliases.add(serverName, path)
+    }
+    packet.data = parts.head + serverName + query + parts.rest
+  }
+
+  return {
+    watch(connection) {
+      connection.on('packet', incoming)
+    },
+    unwatch(connection) {
+      connection.removeListener('packet', incoming)
+      aliased.get(connection)?.stop()
+    },
+  }
+}
+
+/**
+ * {@link createAliases} for one connection; `legacy` is what `decide` is told about it. Returns a
+ * function that removes the listeners.
  *
  * @example
  * io.engine.on('connection', (conn) => aliasNamespaces(conn, (path) => (path.startsWith('//') ? path.slice(1) : undefined), false, () => {}))
@@ -38,27 +103,24 @@ export function aliasNamespaces(
   legacy: boolean,
   onReleased: (serverName: string) => void,
 ): () => void {
+  const aliases = createAliases((path) => decide(path, legacy), onReleased)
+  aliases.watch(connection)
+  return () => aliases.unwatch(connection)
+}
+
+interface Aliases {
+  /** Client-side name → server-side name. */
+  readonly reverse: ReadonlyMap<string, string>
+  add(serverName: string, clientName: string): void
+  stop(): void
+}
+
+// The aliases of one connection, the rewriting of what is sent to it, and their release. Made with
+// the connection's first alias only.
+function startAliases(connection: EngineConnection, onReleased: (serverName: string) => void): Aliases {
   /** Server-side name → client-side name. */
   const aliases = new Map<string, string>()
-  /** Client-side name → server-side name. */
   const reverse = new Map<string, string>()
-
-  const incoming = (packet: EnginePacket): void => {
-    if (packet.type !== 'message' || typeof packet.data !== 'string') return
-    const parts = splitNamespace(packet.data)
-    if (!parts) return
-    const [path, query] = splitQuery(parts.nsp)
-    let serverName = reverse.get(path)
-    if (serverName === undefined) {
-      if (parts.head !== '0') return
-      serverName = decide(path, legacy)
-      if (serverName === undefined) return
-      debug('connection %s: %s is %s on the server', (connection as { id?: string }).id, JSON.stringify(path.slice(0, 100)), serverName)
-      aliases.set(serverName, path)
-      reverse.set(path, serverName)
-    }
-    packet.data = parts.head + serverName + query + parts.rest
-  }
 
   const outgoing = (packet: EnginePacket): void => {
     if (aliases.size === 0 || packet.type !== 'message') return
@@ -94,13 +156,18 @@ export function aliasNamespaces(
     for (const serverName of [...aliases.keys()]) release(serverName)
   }
 
-  connection.on('packet', incoming)
   connection.on('packetCreate', outgoing)
   connection.on('close', close)
-  return () => {
-    connection.removeListener('packet', incoming)
-    connection.removeListener('packetCreate', outgoing)
-    connection.removeListener('close', close)
+  return {
+    reverse,
+    add(serverName, clientName) {
+      aliases.set(serverName, clientName)
+      reverse.set(clientName, serverName)
+    },
+    stop() {
+      connection.removeListener('packetCreate', outgoing)
+      connection.removeListener('close', close)
+    },
   }
 }
 

@@ -6,7 +6,7 @@ import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './err
 import { createGate } from './gate.js'
 import { createLifecycle } from './lifecycle.js'
 import { compileRoutes, type RouteMatch } from './matcher.js'
-import { aliasNamespaces } from './namespace-alias.js'
+import { createAliases } from './namespace-alias.js'
 import { isProblem, parseName } from './name.js'
 import { resolveOptions, type RouterOptions } from './options.js'
 import { guardRoot } from './root.js'
@@ -224,6 +224,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   })
 
   const decide = (path: string, legacy: boolean): string | undefined => {
+    // Only `//x` can be an alias, and only socket.io-client 2 names get stand-ins: a v3/v4 CONNECT
+    // for any other name, the common case, needs no parsing here (the parent's check parses it).
+    if (!legacy && !path.startsWith('//')) return undefined
     const parsed = parseName(path, settings.maxNameLength)
     if (!isProblem(parsed)) return parsed.canonical !== path && resolve(parsed.canonical) ? parsed.canonical : undefined
     if (!legacy || !gate.isLast()) return undefined
@@ -231,13 +234,13 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     standIns.set(standIn, path)
     return standIn
   }
-  const unaliasers = new Set<() => void>()
-  const stopWatching = server.onEngineConnection((connection) => {
-    const legacy = connection.protocol === 3 || server.generation === 2
-    const stop = aliasNamespaces(connection, decide, legacy, (serverName) => standIns.delete(serverName))
-    unaliasers.add(stop)
-    connection.on('close', () => unaliasers.delete(stop))
-  })
+  // One listener shared by every connection, and nothing kept per connection: a server holds one
+  // engine.io connection per client, and any per-connection bookkeeping adds up (bench/README.md).
+  const aliases = createAliases(
+    (path, connection) => decide(path, connection.protocol === 3 || server.generation === 2),
+    (serverName) => standIns.delete(serverName),
+  )
+  const stopWatching = server.onEngineConnection(aliases.watch)
 
   const typed = emitter as unknown as Emitter<RouterEvents<Routes>>
   return {
@@ -265,8 +268,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       detachRoot()
       if (Object.hasOwn(io, 'of')) delete (io as { of?: unknown }).of
       stopWatching()
-      for (const stop of unaliasers) stop()
-      unaliasers.clear()
+      for (const connection of server.engineConnections()) aliases.unwatch(connection)
       await lifecycle.removeAll()
       debug('closed')
     },

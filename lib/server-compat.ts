@@ -55,6 +55,10 @@ export interface ServerAccess {
   /** Whether this name-check function is the last one socket.io tries. */
   isLastParent(check: unknown): boolean
   sockets(namespace: Namespace): Socket[]
+  /** How many sockets are connected to `namespace`, without listing them. */
+  socketCount(namespace: Namespace): number
+  /** The engine.io connections open now. */
+  engineConnections(): EngineConnection[]
   /** Calls `listener` for each engine.io connection, current and future; returns the way to stop. */
   onEngineConnection(listener: (connection: EngineConnection) => void): () => void
 }
@@ -102,6 +106,13 @@ export function accessServer(io: ServerLike): ServerAccess {
     sockets(namespace) {
       const sockets = (namespace as any).sockets
       return sockets instanceof Map ? [...sockets.values()] : Object.values(sockets)
+    },
+    socketCount(namespace) {
+      const sockets = (namespace as any).sockets
+      return sockets instanceof Map ? sockets.size : Object.keys(sockets).length
+    },
+    engineConnections() {
+      return server.engine ? (Object.values(server.engine.clients) as EngineConnection[]) : []
     },
     onEngineConnection(listener) {
       return watchEngine(server, listener)

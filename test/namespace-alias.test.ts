@@ -37,8 +37,10 @@ t.test('aliases start at a CONNECT the decision maps, and rewrite both ways', as
     true,
     (name) => released.push(name),
   )
-  const incoming = listeners.get('packet') as (packet: any) => void
-  const outgoing = listeners.get('packetCreate') as (packet: any) => void
+  // engine.io calls listeners with the connection as `this`; the outgoing one only exists once the
+  // connection has an alias.
+  const incoming = (packet: any): void => listeners.get('packet')?.call(connection, packet)
+  const outgoing = (packet: any): void => listeners.get('packetCreate')?.call(connection, packet)
   const send = (data: any, options?: object): { data: any; options?: object } => {
     const packet = { type: 'message', data, options }
     outgoing(packet)
@@ -55,10 +57,15 @@ t.test('aliases start at a CONNECT the decision maps, and rewrite both ways', as
   t.equal(receive('3probe', 'ping'), '3probe', 'engine packets are left alone')
   t.equal(receive(Buffer.from('x')).toString(), 'x', 'binary attachments are left alone')
   t.equal(receive('2["x"]'), '2["x"]', 'the root namespace is left alone')
+  t.equal(receive('0{"token":"t"}'), '0{"token":"t"}', 'a CONNECT to the root namespace is left alone')
   t.equal(receive('0//routed?ns=/routed'), '0/routed?ns=/routed', 'the query is kept')
   t.same(decisions, [['//other', true], ['//routed', true]])
   t.equal(receive('2//routed,["x"]'), '2/routed,["x"]')
   t.equal(receive('0//routed'), '0/routed', 'a second CONNECT reuses the alias')
+  t.equal(receive('2/other,["x"]'), '2/other,["x"]', 'an event for a name without an alias is left alone')
+  const ping = { type: 'ping', data: '2/routed' }
+  outgoing(ping)
+  t.equal(ping.data, '2/routed', 'engine packets going out are left alone')
   t.equal(decisions.length, 2)
   const shared = { wsPreEncodedFrame: ['frame'], wsPreEncoded: '4x', compress: true }
   const packet = send('2/routed,["y"]', shared)
@@ -79,6 +86,7 @@ t.test('aliases start at a CONNECT the decision maps, and rewrite both ways', as
   t.equal(send('4/stand-in,{}').data, '4/stand-in,{}')
   listeners.get('close')!({})
   t.same(released, ['/stand-in', '/routed'], 'closing the connection releases the rest')
+  t.equal(send('2/routed,["z"]').data, '2/routed,["z"]', 'nothing is renamed once every alias is released')
   stop()
   t.equal(listeners.size, 0)
 })

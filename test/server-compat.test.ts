@@ -32,6 +32,8 @@ for (const [kind, generation] of [['2', 2], ['4', 4]] as [ServerKind, number][])
     const client = clientV2(t, url)
     await connected(client)
     t.equal(server.sockets(io.sockets).length, 1)
+    t.equal(server.socketCount(io.sockets), 1)
+    t.equal(server.engineConnections().length, 1)
     const check = () => {}
     io.of(check)
     t.ok(server.isLastParent(check))
@@ -71,6 +73,7 @@ t.test('engine connections: existing ones, new ones, and a late engine', async (
     t.equal(lateSeen.length, 1, `socket.io ${kind} attached after the watch`)
     stopLate()
     const never = kind === '2' ? require('socket.io-v2')() : new Server()
+    t.same(accessServer(never).engineConnections(), [], 'no connections before an engine')
     accessServer(never).onEngineConnection(() => {})()
     t.notOk(Object.hasOwn(never, 'bind'), 'stopping before bind restores bind')
   }
