@@ -23,17 +23,21 @@ function frame(x, y, title, body) {
 // Horizontal bars of ratios with min–max whiskers and target lines.
 function ratioBars(rows, { domain, targets, note }) {
   const left = 150
-  const top = 50
+  const top = 56
   const width = PANEL.w - left - 20
   const rowH = Math.min(22, (PANEL.h - top - 40) / Math.max(rows.length, 1))
   const x = scale(domain, [left, left + width])
   const parts = []
-  for (const v of [domain[0], (domain[0] + domain[1]) / 2, domain[1]]) {
-    parts.push(line(x(v), top - 4, x(v), top + rows.length * rowH, 'stroke="#ddd"'), text(x(v), top + rows.length * rowH + 14, v.toFixed(2), 'font-size="10" text-anchor="middle"'))
+  const step = domain[1] - domain[0] > 0.8 ? 0.2 : 0.1
+  for (let v = Math.ceil(domain[0] / step) * step; v <= domain[1] + 1e-9; v += step) {
+    // 1.0 is the floor itself: drawn darker.
+    const stroke = Math.abs(v - 1) < 1e-9 ? '#888' : '#ddd'
+    parts.push(line(x(v), top - 4, x(v), top + rows.length * rowH, `stroke="${stroke}"`), text(x(v), top + rows.length * rowH + 14, v.toFixed(1), 'font-size="10" text-anchor="middle"'))
   }
-  for (const { value, label, color } of targets) {
-    parts.push(line(x(value), top - 8, x(value), top + rows.length * rowH, `stroke="${color}" stroke-dasharray="4 3"`), text(x(value), top - 10, label, `font-size="10" text-anchor="middle" fill="${color}"`))
-  }
+  targets.forEach(({ value, label, color }, i) => {
+    const labelY = top - 8 - i * 11
+    parts.push(line(x(value), labelY + 2, x(value), top + rows.length * rowH, `stroke="${color}" stroke-dasharray="4 3"`), text(x(value) + 3, labelY, label, `font-size="10" fill="${color}"`))
+  })
   rows.forEach((row, i) => {
     const y = top + i * rowH
     parts.push(text(left - 6, y + rowH * 0.7, row.label, 'font-size="11" text-anchor="end"'))
@@ -65,7 +69,7 @@ function lines(series, { xLog, yLog, xLabel, yLabel, xTicks, yTicks, note }) {
   const parts = [line(left, top + height, left + width, top + height, 'stroke="#000"'), line(left, top, left, top + height, 'stroke="#000"')]
   for (const v of xTicks ?? xd) parts.push(line(x(v), top + height, x(v), top + height + 4, 'stroke="#000"'), text(x(v), top + height + 16, v.toLocaleString('en-US'), 'font-size="10" text-anchor="middle"'))
   const yt = yTicks ?? (yLog ? Array.from({ length: Math.round(Math.log10(yd[1] / yd[0])) + 1 }, (_, i) => yd[0] * 10 ** i) : [0, yd[1] / 2, yd[1]])
-  for (const v of yt) parts.push(line(left, y(v), left + width, y(v), 'stroke="#eee"'), text(left - 4, y(v) + 3, v >= 1000 ? `${(v / 1000).toLocaleString('en-US')}k` : +v.toPrecision(3), 'font-size="10" text-anchor="end"'))
+  for (const v of yt) parts.push(line(left, y(v), left + width, y(v), 'stroke="#eee"'), text(left - 4, y(v) + 3, v >= 1e6 ? `${v / 1e6}M` : v >= 1000 ? `${v / 1000}k` : +v.toPrecision(3), 'font-size="10" text-anchor="end"'))
   parts.push(text(left + width / 2, top + height + 32, xLabel, 'font-size="11" text-anchor="middle"'), text(12, top + height / 2, yLabel, `font-size="11" text-anchor="middle" transform="rotate(-90 12 ${top + height / 2})"`))
   series.forEach((s, i) => {
     const color = s.color ?? COLORS[i % COLORS.length]
@@ -138,7 +142,7 @@ export function renderChart(results) {
       { label: `${v}: time to connect all`, bars: [{ ...s.variants[v].connectTimeRatio, color: COLORS[1] }] },
     ])
     const all = rows.flatMap((r) => r.bars.flatMap((b) => [b.min, b.max])).filter(fin)
-    panels.push([`4. Scale: router / floor, ${s.sockets.toLocaleString('en-US')} sockets over ${s.namespaces.toLocaleString('en-US')} namespaces (lower is better)`, ratioBars(rows, {
+    panels.push([`4. Scale, ${s.sockets.toLocaleString('en-US')} sockets / ${s.namespaces.toLocaleString('en-US')} ns: ÷ floor (lower is better)`, ratioBars(rows, {
       domain: [Math.min(0.8, Math.floor(Math.min(...all) * 10) / 10), Math.max(1.2, Math.ceil(Math.max(...all) * 10) / 10)],
       targets: [{ value: 1.05, label: 'RSS 1.05', color: '#d62728' }],
       note: `failures: ${Object.entries(s.variants).map(([v, x]) => `${v} ${x.failures}`).join(', ')}; RSS/socket: ${Object.entries(s.variants).map(([v, x]) => `${v} ${(x.rssPerSocketBytes.median / 1024).toFixed(1)} KB`).join(', ')}`,

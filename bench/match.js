@@ -149,8 +149,9 @@ export async function runMatch({ sizes, rounds, minMs, lookups }) {
     return { size, contenders: perContender, fastest, vsFastest }
   })
 
+  // Every contender's, to tell the router's growth from its library's.
   const growth = Object.fromEntries(
-    subjects.map((subject) => {
+    contenders.map((subject) => {
       const first = cases[0].built[subject]
       const last = cases.at(-1).built[subject]
       return [subject, {
@@ -162,5 +163,5 @@ export async function runMatch({ sizes, rounds, minMs, lookups }) {
       }]
     }),
   )
-  return { sizes, rounds, minMs, lookups, results, growth }
+  return { sizes, rounds, minMs, lookups, subjects, results, growth }
 }

@@ -24,11 +24,14 @@ export function tableRows({ connect, match, churn, scale }) {
   }
 
   if (match) {
-    for (const [subject, g] of Object.entries(match.growth)) {
+    for (const subject of match.subjects) {
+      const g = match.growth[subject]
       row('match', `${subject}, ${g.to} routes ÷ ${g.from} routes: hits`, fmt.ratio(g.hits), '≤ 2', g.hits.median <= 2)
       row('match', `${subject}, ${g.to} routes ÷ ${g.from} routes: misses`, fmt.ratio(g.misses), '≤ 2', g.misses.median <= 2)
       row('match', `${subject}, ${g.to} routes ÷ ${g.from} routes: ½ hits ½ misses`, fmt.ratio(g.mixed), '≤ 2', g.mixed.median <= 2)
     }
+    const others = Object.entries(match.growth).filter(([name]) => !match.subjects.includes(name))
+    row('match', 'the others, same ratio (½ hits ½ misses)', others.map(([name, g]) => `${name} ${fmt.num(g.mixed.median, 2)}`).join('; '))
     for (const r of match.results) {
       const fastest = r.contenders[r.fastest]
       const cost = (c) => `${fmt.num(c.hitNs.median, 0)} / ${fmt.num(c.missNs.median, 0)}`

@@ -1,8 +1,7 @@
 // npm run bench [-- --quick] [-- --only=connect,match,churn,scale] [-- --candidate=DIR]
 // Runs the suite, prints the table, writes results/latest.json and results/latest.svg; a full run of
 // every benchmark also writes results/full.json, chart.svg and the table in README.md. --candidate
-// names another build's dist/esm (a proposed change), measured side by side as `candidate`; a full
-// run with it writes results/candidate.json and results/candidate.svg instead.
+// names another build's dist/esm (a proposed change to lib/), measured in the same run as `candidate`.
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -22,7 +21,7 @@ const SIZES = {
     connect: { clients: 1_000, namespaces: [10, 1_000], rounds: 5, warmup: 200, concurrency: 50 },
     match: { sizes: [10, 100, 1000, 10_000], rounds: 7, minMs: 100, lookups: 1024 },
     churn: { count: 100_000, checkpoints: 10, warmup: 2_000, managers: 4, window: 64, rounds: 2 },
-    scale: { sockets: 10_000, namespaces: 1_000, processes: 4, concurrency: 50, rounds: 2, holdMs: 2_000 },
+    scale: { sockets: 10_000, namespaces: 1_000, processes: 4, concurrency: 50, rounds: 3, holdMs: 2_000 },
   },
 }
 const ALL = ['match', 'connect', 'churn', 'scale']
@@ -107,15 +106,12 @@ writeFileSync(here('results/latest.json'), json)
 writeFileSync(here('results/latest.svg'), svg)
 log('wrote bench/results/latest.json and bench/results/latest.svg')
 
-if (complete && candidate && Object.keys(results.errors).length === 0) {
-  writeFileSync(here('results/candidate.json'), json)
-  writeFileSync(here('results/candidate.svg'), svg)
-  log('wrote bench/results/candidate.json and bench/results/candidate.svg')
-} else if (complete && Object.keys(results.errors).length === 0) {
+if (complete && Object.keys(results.errors).length === 0) {
   writeFileSync(here('results/full.json'), json)
   writeFileSync(here('chart.svg'), svg)
   const readme = readFileSync(here('README.md'), 'utf8')
-  const block = `<!-- results:start -->\n${meta.date} UTC, ${meta.cpus}× ${meta.cpuModel}, ${meta.memoryGB} GB, node ${meta.node}, load average ${meta.loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')} at the start; ${meta.seconds.toFixed(0)} s.\n\n${markdownTable(rows)}\n<!-- results:end -->`
+  const against = candidate ? `; \`candidate\` is the build in ${candidate}` : ''
+  const block = `<!-- results:start -->\n${meta.date} UTC, ${meta.cpus}× ${meta.cpuModel}, ${meta.memoryGB} GB, node ${meta.node}, load average ${meta.loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')} at the start and ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')} at the end; ${meta.seconds.toFixed(0)} s${against}.\n\n${markdownTable(rows)}\n<!-- results:end -->`
   writeFileSync(here('README.md'), readme.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, block))
   log('wrote bench/results/full.json, bench/chart.svg and the table in bench/README.md')
 }

@@ -41,6 +41,8 @@ async function scaleOnce(clients, variant, { sockets, namespaces, concurrency, h
       connectMs,
       rssPerSocketBytes: (after.memory.rss - before.memory.rss) / connected,
       heapPerSocketBytes: (after.memory.heapUsed - before.memory.heapUsed) / connected,
+      // RSS follows the heap V8 has committed (used plus free slots in its pages), not heapUsed alone.
+      heapCommittedPerSocketBytes: (after.memory.heapTotal - before.memory.heapTotal) / connected,
       rssMB: after.memory.rss / 2 ** 20,
       clientRssMB: runs.map((run) => run.memory / 2 ** 20),
     }
