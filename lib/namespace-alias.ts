@@ -10,15 +10,6 @@ interface EnginePacket {
 }
 
 /**
- * Decides, for the path of a namespace a client asks for, which name the server should see instead,
- * or undefined to leave the CONNECT alone. `legacy` is true for socket.io-client 2.x connections.
- *
- * @example
- * const decide: AliasDecision = (path) => (path.startsWith('//') ? path.slice(1) : undefined)
- */
-export type AliasDecision = (path: string, legacy: boolean) => string | undefined
-
-/**
  * The aliasing of many engine.io connections, with one shared listener.
  *
  * @example
@@ -88,24 +79,6 @@ export function createAliases(
       aliased.get(connection)?.stop()
     },
   }
-}
-
-/**
- * {@link createAliases} for one connection; `legacy` is what `decide` is told about it. Returns a
- * function that removes the listeners.
- *
- * @example
- * io.engine.on('connection', (conn) => aliasNamespaces(conn, (path) => (path.startsWith('//') ? path.slice(1) : undefined), false, () => {}))
- */
-export function aliasNamespaces(
-  connection: EngineConnection,
-  decide: AliasDecision,
-  legacy: boolean,
-  onReleased: (serverName: string) => void,
-): () => void {
-  const aliases = createAliases((path) => decide(path, legacy), onReleased)
-  aliases.watch(connection)
-  return () => aliases.unwatch(connection)
 }
 
 interface Aliases {

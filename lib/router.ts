@@ -228,7 +228,8 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     // for any other name, the common case, needs no parsing here (the parent's check parses it).
     if (!legacy && !path.startsWith('//')) return undefined
     const parsed = parseName(path, settings.maxNameLength)
-    if (!isProblem(parsed)) return parsed.canonical !== path && resolve(parsed.canonical) ? parsed.canonical : undefined
+    // A canonical spelling is its own canonical spelling: match it as it is, without parsing it again.
+    if (!isProblem(parsed)) return parsed.canonical !== path && matcher.match(parsed.canonical) ? parsed.canonical : undefined
     if (!legacy || !gate.isLast()) return undefined
     const standIn = `/~ns-router-refusal-${++standInCount}`
     standIns.set(standIn, path)

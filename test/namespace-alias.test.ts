@@ -1,5 +1,5 @@
 import t from 'tap'
-import { aliasNamespaces, splitNamespace } from '../lib/namespace-alias.js'
+import { createAliases, splitNamespace } from '../lib/namespace-alias.js'
 import { createNamespaceRouter } from '../lib/router.js'
 import { clientV2, clientV4, connected, EVERY_4X_MINOR, nextEvent, once, startServer, type ServerKind } from './helpers/io.js'
 
@@ -26,17 +26,16 @@ t.test('aliases start at a CONNECT the decision maps, and rewrite both ways', as
   }
   const decisions: [string, boolean][] = []
   const released: string[] = []
-  const stop = aliasNamespaces(
-    connection,
-    (path, legacy) => {
-      decisions.push([path, legacy])
+  const aliases = createAliases(
+    (path: string, asking: unknown) => {
+      decisions.push([path, asking === connection])
       if (path === '//routed') return '/routed'
       if (path === '/bad path') return '/stand-in'
       return undefined
     },
-    true,
     (name) => released.push(name),
   )
+  aliases.watch(connection)
   // engine.io calls listeners with the connection as `this`; the outgoing one only exists once the
   // connection has an alias.
   const incoming = (packet: any): void => listeners.get('packet')?.call(connection, packet)
@@ -59,7 +58,7 @@ t.test('aliases start at a CONNECT the decision maps, and rewrite both ways', as
   t.equal(receive('2["x"]'), '2["x"]', 'the root namespace is left alone')
   t.equal(receive('0{"token":"t"}'), '0{"token":"t"}', 'a CONNECT to the root namespace is left alone')
   t.equal(receive('0//routed?ns=/routed'), '0/routed?ns=/routed', 'the query is kept')
-  t.same(decisions, [['//other', true], ['//routed', true]])
+  t.same(decisions, [['//other', true], ['//routed', true]], 'decide is told which connection asks')
   t.equal(receive('2//routed,["x"]'), '2/routed,["x"]')
   t.equal(receive('0//routed'), '0/routed', 'a second CONNECT reuses the alias')
   t.equal(receive('2/other,["x"]'), '2/other,["x"]', 'an event for a name without an alias is left alone')
@@ -87,7 +86,7 @@ t.test('aliases start at a CONNECT the decision maps, and rewrite both ways', as
   listeners.get('close')!({})
   t.same(released, ['/stand-in', '/routed'], 'closing the connection releases the rest')
   t.equal(send('2/routed,["z"]').data, '2/routed,["z"]', 'nothing is renamed once every alias is released')
-  stop()
+  aliases.unwatch(connection)
   t.equal(listeners.size, 0)
 })
 
