@@ -25,8 +25,8 @@ export interface GateHooks {
   refuse(code: ErrorCode, message: string, name: string, route?: string): RefusalError
   /** The refusal for one more namespace of this route, when a cap is reached. */
   capRefusal(match: RouteMatch, name: string): RefusalError | undefined
-  /** The route's `authorize` in its 'create' phase. */
-  authorizeCreation(match: RouteMatch, name: string, auth: unknown): Promise<boolean>
+  /** The route's `authorize` in its 'create' phase: `true` at once for a route without one. */
+  authorizeCreation(match: RouteMatch, name: string, auth: unknown): boolean | Promise<boolean>
   /** Whether a namespace is one of the router's live ones. */
   isLive(namespace: Namespace): boolean
   /** A namespace was created under the parent; `byClient` when a client's CONNECT made it. */
@@ -91,7 +91,7 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
     }
     const full = hooks.capRefusal(match, name)
     if (full) return refuseConnect(name, next, full)
-    void hooks.authorizeCreation(match, name, auth).then((allowed) => {
+    const decided = (allowed: boolean): void => {
       // close() may have run while authorize was pending: create nothing after it.
       if (closed) return next(null, false)
       if (!allowed) return refuseConnect(name, next, hooks.refuse(codes.FORBIDDEN, 'not authorized to create this namespace', name, match.route.name))
@@ -104,7 +104,11 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
       } finally {
         clientCreation = undefined
       }
-    })
+    }
+    const allowed = hooks.authorizeCreation(match, name, auth)
+    // Without an authorize, no promise and no microtask: the namespace is created in this turn.
+    if (allowed === true) return decided(true)
+    void Promise.resolve(allowed).then(decided)
   }
 
   const parent = io.of(check)

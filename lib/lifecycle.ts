@@ -162,13 +162,27 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     })
   }
 
+  // A namespace a client's CONNECT created normally has that socket connected within the turn, which
+  // clears a removal timer as soon as it is armed. So its timer is armed a turn later, for all the
+  // namespaces created in that turn at once, and only for those still without a socket; a timer armed
+  // and cleared per creation was a tenth of the router's cost of creating a namespace (bench/README.md).
+  let unconfirmed: [Namespace, Entry][] = []
+  const confirm = (): void => {
+    const batch = unconfirmed
+    unconfirmed = []
+    for (const [namespace, entry] of batch) {
+      if (entries.get(namespace) === entry && !entry.populated) schedule(namespace, entry)
+    }
+  }
+
   return {
     adopt(namespace, match, byClient, release = () => {}) {
       const entry: Entry = { match, pending: new Map(), populated: !byClient, timer: undefined, release }
       entries.set(namespace, entry)
       const route = match.route.name
       perRoute.set(route, (perRoute.get(route) ?? 0) + 1)
-      schedule(namespace, entry)
+      if (!byClient) return schedule(namespace, entry)
+      if (unconfirmed.push([namespace, entry]) === 1) setImmediate(confirm)
     },
     matchOf(namespace) {
       return entries.get(namespace)?.match

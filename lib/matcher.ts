@@ -1,7 +1,7 @@
 import createDebug from 'debug'
-import findMyWay from 'find-my-way'
 import safeRegex from 'safe-regex2'
-import { codes, NamespaceRouterError } from './errors.js'
+import { codes, NamespaceRouterError, type ErrorCode } from './errors.js'
+import { createRouteTable, type Segment } from './route-table.js'
 import type { Authorize, RouteInput } from './types.js'
 
 const debug = createDebug('socket.io-ns-router:matcher')
@@ -54,7 +54,7 @@ export interface RouteMatch {
 }
 
 /**
- * The compiled routes: path patterns in a find-my-way radix tree, RegExp routes in order.
+ * The compiled routes: path patterns in a route table (route-table.ts), RegExp routes in order.
  *
  * @example
  * const matcher = compileRoutes({ chat: '/category/:categoryId/item/:itemId/chat' })
@@ -92,13 +92,8 @@ export function compileRoutes(routes: Readonly<Record<string, RouteInput>>, opti
   if (typeof routes !== 'object' || routes === null) {
     throw new NamespaceRouterError(codes.OPTIONS, 'routes must be an object of route names to patterns')
   }
-  const tree = findMyWay({
-    caseSensitive: true,
-    ignoreTrailingSlash: false,
-    ignoreDuplicateSlashes: false,
-    maxParamLength: options.maxParamLength ?? DEFAULT_MAX_PARAM_LENGTH,
-    allowUnsafeRegex: options.allowUnsafeRegex === true,
-  })
+  const maxParamLength = options.maxParamLength ?? DEFAULT_MAX_PARAM_LENGTH
+  const table = createRouteTable<PathEntry>(maxParamLength)
   const compiled = new Map<string, CompiledRoute>()
   const regexps: { route: CompiledRoute; regexp: RegExp }[] = []
 
@@ -108,12 +103,10 @@ export function compileRoutes(routes: Readonly<Record<string, RouteInput>>, opti
     }
     const { pattern, authorize, maxNamespaces } = splitInput(name, input)
     if (typeof pattern === 'string') {
-      const route: CompiledRoute = { name, kind: 'path', pattern, authorize, maxNamespaces, keys: parsePattern(name, pattern) }
-      try {
-        tree.on('GET', pattern, noop, route)
-      } catch (cause) {
-        throw registrationError(name, pattern, cause as Error)
-      }
+      const { segments, keys } = parsePattern(name, pattern, options.allowUnsafeRegex === true)
+      const route: CompiledRoute = { name, kind: 'path', pattern, authorize, maxNamespaces, keys }
+      const earlier = table.add(segments, { route, createParams: paramsFactory(keys) })
+      if (earlier) throw duplicate(route, earlier.route)
       compiled.set(name, route)
     } else {
       const route: CompiledRoute = { name, kind: 'regexp', pattern, authorize, maxNamespaces, keys: [] }
@@ -133,20 +126,9 @@ export function compileRoutes(routes: Readonly<Record<string, RouteInput>>, opti
   return {
     routes: compiled,
     match(canonical) {
-      const found = tree.find('GET', canonical)
-      if (found) {
-        const route = found.store as CompiledRoute
-        const values = found.params as Record<string, string>
-        // One pass, into a plain object: spreading find-my-way's null-prototype params object takes
-        // V8's slow path, and it was most of the matcher's cost over find-my-way's own.
-        const params: Record<string, string> = {}
-        const captures: string[] = new Array(route.keys.length)
-        for (let i = 0; i < route.keys.length; i++) {
-          const key = route.keys[i] as string
-          params[key] = captures[i] = values[key] as string
-        }
-        return { route, params, captures }
-      }
+      const captures: string[] = []
+      const found = table.find(canonical, captures)
+      if (found !== undefined) return { route: found.route, params: found.createParams(captures), captures }
       for (const { route, regexp } of regexps) {
         const m = regexp.exec(canonical)
         if (m) return { route, params: { ...m.groups }, captures: m.slice(1) }
@@ -188,41 +170,73 @@ function splitInput(name: string, input: unknown): { pattern: string | RegExp; a
   )
 }
 
-function registrationError(name: string, pattern: string, cause: Error): NamespaceRouterError {
-  const message = String(cause.message)
-  if (/already declared/.test(message)) {
-    return new NamespaceRouterError(codes.ROUTE_DUPLICATE, `route ${JSON.stringify(name)}: pattern ${JSON.stringify(pattern)} matches the same names as an earlier route`, { cause })
-  }
-  const unsafe = /not safe/.test(message)
-  return new NamespaceRouterError(unsafe ? codes.ROUTE_UNSAFE_REGEX : codes.ROUTE_PATTERN, `route ${JSON.stringify(name)}: ${message}`, { cause })
+interface PathEntry {
+  readonly route: CompiledRoute
+  readonly createParams: (captures: readonly string[]) => Record<string, string>
 }
 
-// The grammar is narrower than find-my-way's on purpose: what it accepts is exactly what the
-// type-level PathParams can read.
-function parsePattern(name: string, pattern: string): string[] {
-  const fail = (why: string): never => {
-    throw new NamespaceRouterError(codes.ROUTE_PATTERN, `route ${JSON.stringify(name)}: pattern ${JSON.stringify(pattern)} ${why}`)
+// One object literal per list of keys, as find-my-way does per route: filling an empty object key by
+// key was half of a lookup's cost. Shared between routes with the same keys, so that 10,000 routes do
+// not make 10,000 functions that each stay cold. The keys are checked by PARAM, and quoted.
+const factories = new Map<string, PathEntry['createParams']>()
+function paramsFactory(keys: readonly string[]): PathEntry['createParams'] {
+  const signature = JSON.stringify(keys)
+  let factory = factories.get(signature)
+  if (!factory) {
+    const body = keys.map((key, i) => `${JSON.stringify(key)}: captures[${i}]`).join(', ')
+    factory = new Function('captures', `return { ${body} }`) as PathEntry['createParams']
+    factories.set(signature, factory)
+  }
+  return factory
+}
+
+function duplicate(route: CompiledRoute, earlier: CompiledRoute): NamespaceRouterError {
+  return new NamespaceRouterError(
+    codes.ROUTE_DUPLICATE,
+    `route ${JSON.stringify(route.name)}: pattern ${JSON.stringify(route.pattern)} matches the same names as route ${JSON.stringify(earlier.name)}`,
+  )
+}
+
+// The grammar is narrow on purpose: what it accepts is exactly what the type-level PathParams can read.
+function parsePattern(name: string, pattern: string, allowUnsafeRegex: boolean): { segments: Segment[]; keys: string[] } {
+  const fail = (why: string, code: ErrorCode = codes.ROUTE_PATTERN): never => {
+    throw new NamespaceRouterError(code, `route ${JSON.stringify(name)}: pattern ${JSON.stringify(pattern)} ${why}`)
   }
   if (!pattern.startsWith('/') || pattern.length === 1) fail('must start with "/" and name something')
-  const segments = pattern.slice(1).split('/')
+  const parts = pattern.slice(1).split('/')
   const keys: string[] = []
-  segments.forEach((segment, index) => {
-    if (segment === '*') {
-      if (index !== segments.length - 1) fail('may use "*" only as its last segment')
+  const segments = parts.map((part, index): Segment => {
+    if (part === '*') {
+      if (index !== parts.length - 1) fail('may use "*" only as its last segment')
       keys.push('*')
-      return
+      return { kind: 'wildcard' }
     }
-    const param = PARAM.exec(segment)
+    const param = PARAM.exec(part)
     if (param) {
       const key = param[1] as string
       if (keys.includes(key)) fail(`repeats the param ":${key}"`)
+      // In an object literal, "__proto__" would set the prototype instead of holding the value.
+      if (key === '__proto__') fail('names a param "__proto__"')
       keys.push(key)
-      return
+      const source = param[2]
+      if (source === undefined) return { kind: 'param', constraint: undefined }
+      let constraint: RegExp
+      try {
+        // A constraint covers the whole segment, whether or not it says so with ^ and $.
+        constraint = new RegExp(`^(?:${source.replace(/^\^/, '').replace(/(?<!\\)\$$/, '')})$`)
+      } catch {
+        return fail(`has an invalid constraint ${JSON.stringify(source)}`)
+      }
+      if (!allowUnsafeRegex && !safeRegex(constraint)) {
+        fail(`constrains :${key} with ${JSON.stringify(source)}, which is prone to catastrophic backtracking (allowUnsafeRegex to accept it)`, codes.ROUTE_UNSAFE_REGEX)
+      }
+      return { kind: 'param', constraint }
     }
-    if (segment === '') fail('has an empty segment')
-    if (segment === '.' || segment === '..' || !LITERAL.test(segment)) fail(`has an invalid segment ${JSON.stringify(segment)}`)
+    if (part === '') fail('has an empty segment')
+    if (part === '.' || part === '..' || !LITERAL.test(part)) fail(`has an invalid segment ${JSON.stringify(part)}`)
+    return { kind: 'static', text: part }
   })
-  return keys
+  return { segments, keys }
 }
 
 // A RegExp route must match the whole canonical name. The leading "/" may be left out of the
@@ -231,7 +245,3 @@ function parsePattern(name: string, pattern: string): string[] {
 function anchor(regexp: RegExp): RegExp {
   return new RegExp(`^/?(?:${regexp.source})$`, regexp.flags.replace(DROPPED_FLAGS, ''))
 }
-
-// find-my-way requires a handler per route; the router reads the route from the store and never calls it.
-/* c8 ignore next */
-function noop(): void {}

@@ -35,7 +35,8 @@ export interface ConnectionAliases {
  *
  * Every connection is watched by one shared listener: a connection without an alias, which is almost
  * every connection, costs one listener slot and nothing else. `decide` gets the connection, so it can
- * tell a socket.io-client 2 connection from the others.
+ * tell a socket.io-client 2 connection from the others. It sees every CONNECT of the connections
+ * `everyName` picks (all by default), and only CONNECTs for names that start with `//` of the others.
  *
  * @example
  * const aliases = createAliases((path) => (path.startsWith('//') ? path.slice(1) : undefined), () => {})
@@ -44,14 +45,19 @@ export interface ConnectionAliases {
 export function createAliases(
   decide: (path: string, connection: EngineConnection) => string | undefined,
   onReleased: (serverName: string) => void,
+  everyName: (connection: EngineConnection) => boolean = () => true,
 ): ConnectionAliases {
   const aliased = new WeakMap<EngineConnection, Aliases>()
 
   function incoming(this: EngineConnection, packet: EnginePacket): void {
     if (packet.type !== 'message' || typeof packet.data !== 'string') return
     let aliases = aliased.get(this)
-    // Without an alias, only a CONNECT ('0') can start one: every other packet passes untouched.
-    if (aliases === undefined && packet.data.charCodeAt(0) !== 48) return
+    if (aliases === undefined) {
+      // Without an alias, only a CONNECT ('0') can start one: every other packet passes untouched.
+      if (packet.data.charCodeAt(0) !== 48) return
+      // And unless `decide` wants to see every name of this connection, only a CONNECT for '//...'.
+      if ((packet.data.charCodeAt(1) !== 47 || packet.data.charCodeAt(2) !== 47) && !everyName(this)) return
+    }
     const parts = splitNamespace(packet.data)
     if (!parts) return
     const [path, query] = splitQuery(parts.nsp)

@@ -62,7 +62,7 @@ export function withProcessListeners<T>(create: () => T): { value: T; release: (
   const before = process.listenerCount('message')
   const value = create()
   const added = process.listenerCount('message') - before
-  if (added <= 0) return { value, release: () => {} }
+  if (added <= 0) return { value, release: noop }
   const listeners = process.listeners('message').slice(-added)
   return {
     value,
@@ -81,3 +81,5 @@ export function withProcessListeners<T>(create: () => T): { value: T; release: (
 export async function closeAdapter(namespace: Namespace): Promise<void> {
   await (namespace.adapter as { close?: () => unknown }).close?.()
 }
+
+function noop(): void {}

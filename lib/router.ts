@@ -11,8 +11,8 @@ import { isProblem, parseName } from './name.js'
 import { resolveOptions, type RouterOptions } from './options.js'
 import { guardRoot } from './root.js'
 import { safeEmit } from './safe-emit.js'
-import { accessServer, type ServerLike } from './server-compat.js'
-import type { AuthorizeContext, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
+import { accessServer, type EngineConnection, type ServerLike } from './server-compat.js'
+import type { Authorize, AuthorizeContext, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
 
 const debug = createDebug('socket.io-ns-router:router')
 
@@ -99,6 +99,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const standIns = new Map<string, string>()
   let standInCount = 0
 
+  // Whether an event has a handler: its payload is only built then.
+  const listened = (type: string): boolean => (emitter.all.get(type)?.length ?? 0) + (emitter.all.get('*')?.length ?? 0) > 0
+
   const report = (during: string, route?: string, name?: string) => (error: unknown) =>
     safeEmit(emitter, 'error', { error, during, route, name }, (failure) => debug('error handler failed: %O', failure))
 
@@ -121,9 +124,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     return typeof found === 'string' ? undefined : found
   }
 
-  const authorize = async (match: RouteMatch, context: Omit<AuthorizeContext, 'route' | 'params' | 'captures'>) => {
-    const check = match.route.authorize
-    if (!check) return true
+  // Only for routes that have an authorize: the others are let through at once, with no promise and
+  // no microtask per CONNECT (bench/README.md).
+  const authorize = async (check: Authorize, match: RouteMatch, context: Omit<AuthorizeContext, 'route' | 'params' | 'captures'>): Promise<boolean> => {
     try {
       return (await check({ ...context, route: match.route.name, params: match.params, captures: match.captures })) === true
     } catch (error) {
@@ -139,9 +142,10 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     // may have been removed in between, and a socket must not join a removed namespace.
     if (!match) return next(refusal(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
     lifecycle.enter(socket)
-    if (!match.route.authorize) return next()
+    const check = match.route.authorize
+    if (!check) return next()
     const auth = objectOrEmpty(server.generation === 4 ? socket.handshake.auth : socket.handshake.query)
-    void authorize(match, { phase: 'join', name: socket.nsp.name, auth, handshake: socket.handshake, socket }).then((allowed) => {
+    void authorize(check, match, { phase: 'join', name: socket.nsp.name, auth, handshake: socket.handshake, socket }).then((allowed) => {
       if (allowed) return next()
       next(refusal(codes.FORBIDDEN, 'not authorized to join this namespace', socket.nsp.name, match.route.name))
       lifecycle.settle(socket, false)
@@ -168,13 +172,17 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     standIn: (name) => standIns.get(name),
     refuse: refusal,
     capRefusal,
-    authorizeCreation: (match, name, auth) =>
-      authorize(match, { phase: 'create', name, auth: objectOrEmpty(auth), handshake: undefined, socket: undefined }),
+    authorizeCreation(match, name, auth) {
+      const check = match.route.authorize
+      return check ? authorize(check, match, { phase: 'create', name, auth: objectOrEmpty(auth), handshake: undefined, socket: undefined }) : true
+    },
     isLive: (namespace) => lifecycle.matchOf(namespace) !== undefined,
     created(namespace, match, byClient, release) {
       lifecycle.adopt(namespace, match, byClient, release)
       created++
-      safeEmit(emitter, 'namespace.created', { route: match.route.name, name: namespace.name, namespace }, report('namespace.created handler', match.route.name, namespace.name))
+      if (listened('namespace.created')) {
+        safeEmit(emitter, 'namespace.created', { route: match.route.name, name: namespace.name, namespace }, report('namespace.created handler', match.route.name, namespace.name))
+      }
     },
   })
   gate.parent.use(admit)
@@ -223,10 +231,10 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     refuse: refusal,
   })
 
+  // Sees every CONNECT of a socket.io-client 2 connection, and only `//x` ones of the others: only
+  // `//x` can be an alias, and only socket.io-client 2 names get stand-ins. A v3/v4 CONNECT for any
+  // other name, the common case, is not parsed here (the parent's check parses it).
   const decide = (path: string, legacy: boolean): string | undefined => {
-    // Only `//x` can be an alias, and only socket.io-client 2 names get stand-ins: a v3/v4 CONNECT
-    // for any other name, the common case, needs no parsing here (the parent's check parses it).
-    if (!legacy && !path.startsWith('//')) return undefined
     const parsed = parseName(path, settings.maxNameLength)
     // A canonical spelling is its own canonical spelling: match it as it is, without parsing it again.
     if (!isProblem(parsed)) return parsed.canonical !== path && matcher.match(parsed.canonical) ? parsed.canonical : undefined
@@ -237,9 +245,11 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   }
   // One listener shared by every connection, and nothing kept per connection: a server holds one
   // engine.io connection per client, and any per-connection bookkeeping adds up (bench/README.md).
+  const legacy = (connection: EngineConnection): boolean => connection.protocol === 3 || server.generation === 2
   const aliases = createAliases(
-    (path, connection) => decide(path, connection.protocol === 3 || server.generation === 2),
+    (path, connection) => decide(path, legacy(connection)),
     (serverName) => standIns.delete(serverName),
+    legacy,
   )
   const stopWatching = server.onEngineConnection(aliases.watch)
 

@@ -12,8 +12,7 @@ const debug = createDebug('socket.io-ns-router:safe-emit')
  */
 export function callSafely(call: () => unknown, report: (error: unknown) => void): void {
   try {
-    const result = call()
-    if (isThenable(result)) result.then(undefined, (error: unknown) => reportSafely(report, error))
+    settle(call(), report)
   } catch (error) {
     reportSafely(report, error)
   }
@@ -32,11 +31,33 @@ export function safeEmit<Events extends Record<EventType, unknown>, Key extends 
   payload: Events[Key],
   report: (error: unknown) => void,
 ): void {
-  // Copies, as mitt does, so that a handler may remove itself.
-  const typed = [...((emitter.all.get(type) ?? []) as Handler<Events[Key]>[])]
-  const wildcard = [...((emitter.all.get('*') ?? []) as WildcardHandler<Events>[])]
-  for (const handler of typed) callSafely(() => handler(payload), report)
-  for (const handler of wildcard) callSafely(() => handler(type, payload), report)
+  // Copies, as mitt does, so that a handler may remove itself. No closure per handler: this runs for
+  // every socket that joins a routed namespace.
+  const typed = emitter.all.get(type) as Handler<Events[Key]>[] | undefined
+  const wildcard = emitter.all.get('*') as WildcardHandler<Events>[] | undefined
+  if (typed !== undefined && typed.length > 0) {
+    for (const handler of typed.slice()) {
+      try {
+        settle(handler(payload), report)
+      } catch (error) {
+        reportSafely(report, error)
+      }
+    }
+  }
+  if (wildcard !== undefined && wildcard.length > 0) {
+    for (const handler of wildcard.slice()) {
+      try {
+        settle(handler(type, payload), report)
+      } catch (error) {
+        reportSafely(report, error)
+      }
+    }
+  }
+}
+
+// A handler's result: a rejected promise is reported like a throw.
+function settle(result: unknown, report: (error: unknown) => void): void {
+  if (isThenable(result)) result.then(undefined, (error: unknown) => reportSafely(report, error))
 }
 
 function reportSafely(report: (error: unknown) => void, error: unknown): void {

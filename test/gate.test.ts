@@ -35,6 +35,27 @@ async function setup(t: Test, kind: ServerKind = '4', overrides: Partial<GateHoo
   return { io, url, gate, created, refused, live }
 }
 
+for (const sync of [true, false]) {
+  t.test(`an authorize that answers ${sync ? 'at once creates the namespace in the same turn' : 'with a promise creates it a microtask later'}`, async (t) => {
+    let sameTurn = false
+    const turns: boolean[] = []
+    const { url, created } = await setup(t, '4', {
+      authorizeCreation: () => {
+        sameTurn = true
+        queueMicrotask(() => (sameTurn = false))
+        return sync ? true : Promise.resolve(true)
+      },
+      created: (namespace) => {
+        turns.push(sameTurn)
+        created.push([namespace.name, true])
+      },
+    })
+    await connected(clientV4(t, url + '/room/9'))
+    t.same(created, [['/room/9', true]])
+    t.same(turns, [sync])
+  })
+}
+
 for (const kind of ['2', '4'] as ServerKind[]) {
   t.test(`socket.io ${kind}.x: a routed CONNECT creates its namespace once, with the parent's setup`, async (t) => {
     const { io, url, gate, created } = await setup(t, kind)

@@ -104,11 +104,31 @@ t.test('routes are validated when registered, with stable codes', async (t) => {
     [{ a: null }, codes.ROUTE_PATTERN],
     [{ a: '/x/:id', b: '/x/:other' }, codes.ROUTE_DUPLICATE],
     [{ a: '/x', b: '/x' }, codes.ROUTE_DUPLICATE],
+    [{ a: '/x/:id(\\d+)', b: '/x/:n(^\\d+$)' }, codes.ROUTE_DUPLICATE],
+    [{ a: '/x/*', b: '/x/*' }, codes.ROUTE_DUPLICATE],
+    [{ a: '/x/:__proto__' }, codes.ROUTE_PATTERN],
   ]
   for (const [routes, code] of bad) {
     t.throws(() => compileRoutes(routes as never), { code }, JSON.stringify(routes))
   }
   t.throws(() => compileRoutes(null as never), { code: codes.OPTIONS })
+})
+
+t.test('a param constraint covers the whole segment, with or without ^ and $', async (t) => {
+  const matcher = compileRoutes({ bare: '/b/:id(\\d+)', alt: '/a/:x(one|two)', anchored: '/c/:id(^[a-z]+$)', dollar: '/d/:p(a\\$)' })
+  t.ok(matcher.match('/b/12'))
+  t.equal(matcher.match('/b/12x'), undefined)
+  t.equal(matcher.match('/b/x12'), undefined)
+  t.ok(matcher.match('/a/two'))
+  t.equal(matcher.match('/a/twofold'), undefined, 'an alternation is grouped before it is anchored')
+  t.ok(matcher.match('/c/abc'))
+  t.equal(matcher.match('/c/ab1'), undefined)
+  t.ok(compileRoutes({ d: '/d/:p(a\\$)' }).routes.get('d'), 'an escaped $ is kept')
+  t.equal(matcher.match('/d/a'), undefined, 'an escaped $ is a literal $, not an anchor')
+})
+
+t.test('a duplicate names the earlier route', async (t) => {
+  t.throws(() => compileRoutes({ first: '/x/:a', second: '/x/:b' }), { code: codes.ROUTE_DUPLICATE, message: /"second".*route "first"/ })
 })
 
 t.test('unsafe RegExps can be accepted on purpose', async (t) => {

@@ -90,6 +90,28 @@ t.test('aliases start at a CONNECT the decision maps, and rewrite both ways', as
   t.equal(listeners.size, 0)
 })
 
+t.test('connections everyName leaves out only show decide their CONNECTs for //names', async (t) => {
+  const listeners = new Map<string, (packet: any) => void>()
+  const connection = { on: (event: string, fn: (packet: any) => void) => listeners.set(event, fn), removeListener: () => {} }
+  const seen: string[] = []
+  const aliases = createAliases(
+    (path) => (seen.push(path), path === '//x' ? '/x' : undefined),
+    () => {},
+    (asking) => asking !== connection,
+  )
+  aliases.watch(connection)
+  const receive = (data: string): string => {
+    const packet = { type: 'message', data }
+    listeners.get('packet')!.call(connection, packet)
+    return packet.data
+  }
+  t.equal(receive('0/plain'), '0/plain')
+  t.equal(receive('0{"a":1}'), '0{"a":1}')
+  t.equal(receive('0//x'), '0/x')
+  t.equal(receive('0/plain'), '0/plain', 'once aliased, every CONNECT is looked at again')
+  t.same(seen, ['//x', '/plain'])
+})
+
 // The seed's frontend snippet asks for `${serverIoUrl}/${namespace}`, i.e. //category/1/item/2/chat.
 // socket.io 4.8 parses that as a URL with host "category"; 4.0 to 4.7 and 2.x keep the path.
 for (const kind of [...EVERY_4X_MINOR, '2'] as ServerKind[]) {
