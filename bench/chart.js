@@ -105,7 +105,7 @@ export function renderChart(results) {
     panels.push(['1. Connection cost vs floor (higher is better)', ratioBars(rows, {
       domain,
       targets: [{ value: 0.97, label: 'v4 0.97', color: '#d62728' }, { value: 0.95, label: 'v2 0.95', color: '#9467bd' }],
-      note: `blue: server CPU per connection, floor ÷ variant; orange: p50 latency, floor ÷ variant; ${connect[0].rounds} rounds`,
+      note: `blue: server CPU per connection, floor ÷ variant; orange: p50 latency, floor ÷ variant; ${connect[0].rounds} rounds; targets for M < clients (at M = clients every connection creates its namespace)`,
     })])
   }
 

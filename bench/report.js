@@ -1,6 +1,6 @@
 // The table of a run: one row per figure, with its target and whether the median met it. It is a
 // report, not a test: a missed target never changes the exit code.
-import { fmt } from './stats.js'
+import { fmt, pairedRatios, summary } from './stats.js'
 
 const KB = 1024
 const mark = (met) => (met === null ? '' : met ? 'yes' : 'NO')
@@ -11,15 +11,25 @@ export function tableRows({ connect, match, churn, scale }) {
   const row = (section, measurement, result, target = '', met = null) => rows.push({ section, measurement, result, target, met })
 
   for (const c of connect ?? []) {
+    // The issue's targets are for clients joining namespaces. When there are as many namespaces as
+    // clients, every connection also creates its namespace, which the floor never pays for: those rows
+    // have no target, and compare the router with socket.io's own lazy namespaces (regex) instead.
+    const creating = c.namespaces >= c.clients
     const target = c.generation === 'v4' ? 0.97 : 0.95
+    const goal = (isRouter) => (isRouter && !creating ? `≥ ${target}` : '')
+    const met = (isRouter, ratio) => (isRouter && !creating ? ratio.median >= target : null)
     const where = `${c.generation} clients, ${c.clients} over ${c.namespaces} ns`
     const floor = c.variants.floor
     row('connect', `${where}: floor`, `${fmt.num(floor.serverCpuMicrosPerConnection.median, 0)} µs server CPU and ${fmt.num(floor.latencyP50Ms.median, 1)} ms p50 per connection, ${floor.failures} failed`)
     for (const [variant, v] of Object.entries(c.variants)) {
       if (variant === 'floor') continue
       const isRouter = variant === 'router' || variant === 'candidate'
-      row('connect', `${where}: server CPU per connection, floor ÷ ${variant}`, `${fmt.ratio(v.cpuVsFloor)}, ${v.failures} failed`, isRouter ? `≥ ${target}` : '', isRouter ? v.cpuVsFloor.median >= target : null)
-      row('connect', `${where}: p50 connect + first event, floor ÷ ${variant}`, fmt.ratio(v.latencyVsFloor), isRouter ? `≥ ${target}` : '', isRouter ? v.latencyVsFloor.median >= target : null)
+      row('connect', `${where}: server CPU per connection, floor ÷ ${variant}`, `${fmt.ratio(v.cpuVsFloor)}, ${v.failures} failed`, goal(isRouter), met(isRouter, v.cpuVsFloor))
+      row('connect', `${where}: p50 connect + first event, floor ÷ ${variant}`, fmt.ratio(v.latencyVsFloor), goal(isRouter), met(isRouter, v.latencyVsFloor))
+      if (isRouter && creating && c.variants.regex) {
+        const cpu = (name) => c.variants[name].runs.map((run) => run.serverCpuMicrosPerConnection)
+        row('connect', `${where}: server CPU per connection, regex ÷ ${variant} (both create every namespace)`, fmt.ratio(summary(pairedRatios(cpu('regex'), cpu(variant)))))
+      }
     }
   }
 
