@@ -60,11 +60,14 @@ export async function runConnect({ generations = ['v4', 'v2'], clients, namespac
       for (const m of namespaces) {
         const variants = variantsOf(generation)
         const runs = Object.fromEntries(variants.map((v) => [v, []]))
-        for (let round = 0; round < rounds; round++) {
+        // Each round starts the client's rotation at another server: a whole number of rotations gives
+        // every server each place equally often, so that no variant's median leans on its place.
+        const balanced = Math.ceil(rounds / variants.length) * variants.length
+        for (let round = 0; round < balanced; round++) {
           const result = await runRound(client, generation, variants, round, { clients, namespaces: m, warmup, concurrency })
           for (const variant of variants) runs[variant].push(result.perVariant[variant])
           const line = variants.map((v) => `${v} ${result.perVariant[v].serverCpuMicrosPerConnection.toFixed(0)} µs/${result.perVariant[v].latencyP50Ms.toFixed(1)} ms`).join(', ')
-          log(`connect ${generation} M=${m} round ${round + 1}/${rounds} (server CPU per connection / p50 latency): ${line}`)
+          log(`connect ${generation} M=${m} round ${round + 1}/${balanced} (server CPU per connection / p50 latency): ${line}`)
         }
         const series = (variant, key) => runs[variant].map((run) => run[key])
         const perVariant = Object.fromEntries(
@@ -81,7 +84,7 @@ export async function runConnect({ generations = ['v4', 'v2'], clients, namespac
             },
           ]),
         )
-        results.push({ generation, clients, namespaces: m, rounds, variants: perVariant })
+        results.push({ generation, clients, namespaces: m, rounds: balanced, variants: perVariant })
       }
     } finally {
       await client.close()

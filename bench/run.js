@@ -18,7 +18,7 @@ const SIZES = {
     scale: { sockets: 1_000, namespaces: 100, processes: 2, concurrency: 50, rounds: 1, holdMs: 500 },
   },
   full: {
-    connect: { clients: 1_000, namespaces: [10, 1_000], rounds: 7, warmup: 200, concurrency: 50 },
+    connect: { clients: 1_000, namespaces: [10, 1_000], rounds: 6, warmup: 200, concurrency: 50 },
     match: { sizes: [10, 100, 1000, 10_000], rounds: 7, minMs: 100, lookups: 1024 },
     churn: { count: 100_000, checkpoints: 10, warmup: 2_000, managers: 4, window: 64, rounds: 2 },
     scale: { sockets: 10_000, namespaces: 1_000, processes: 4, concurrency: 50, rounds: 3, holdMs: 2_000 },
