@@ -61,7 +61,8 @@ interface Prefix<T> {
 }
 
 const SLASH = 47
-// Past this many literals at one place, a Map lookup beats comparing each in turn.
+// Up to this many literals at one place are compared in turn, in place; past it a Map keeps the lookup
+// flat, at the price of slicing and hashing the segment.
 const FEW = 8
 
 /**
@@ -82,9 +83,10 @@ export function createRouteTable<T>(maxParamLength: number): RouteTable<T> {
   const firsts = new Map<number, First<T>>()
   // Patterns that start with a param or the wildcard: tried after any leading literals.
   let root: Node<T> | undefined
-  // Where each of a name's first segments ends, and the hash of the name up to there: reused.
-  const ends: number[] = [0]
-  const hashes: number[] = [SEED]
+  // Where each of a name's first segments ends, and the hash of the name up to there (index 1 for the
+  // first segment): reused across lookups.
+  const ends: number[] = []
+  const hashes: number[] = []
 
   // One string per distinct literal after a param ('board', 'chat'), whatever the number of routes
   // using it: comparing against a shared string stays in cache.
