@@ -1,5 +1,8 @@
 import { codes } from './errors.js'
 
+// Object.hasOwn is Node 16.9+: legacy servers run older Node.
+const { hasOwnProperty } = Object.prototype
+
 /**
  * The result of reading one key of a handshake query.
  *
@@ -21,7 +24,7 @@ export type QueryRead =
  * readQueryValue({ ns: ['a', 'b'] }, 'ns')    // { ok: false, code: 'NS_QUERY_INVALID' }
  */
 export function readQueryValue(query: unknown, key: string): QueryRead {
-  if (typeof query !== 'object' || query === null || !Object.hasOwn(query, key)) {
+  if (typeof query !== 'object' || query === null || !hasOwnProperty.call(query, key)) {
     return { ok: false, code: codes.QUERY_MISSING }
   }
   const value: unknown = (query as Record<string, unknown>)[key]

@@ -14,6 +14,9 @@ import { safeEmit } from './safe-emit.js'
 import { accessServer, type EngineConnection, type ServerLike } from './server-compat.js'
 import type { Authorize, AuthorizeContext, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
 
+// Object.hasOwn is Node 16.9+: legacy servers run older Node.
+const { hasOwnProperty } = Object.prototype
+
 const debug = createDebug('socket.io-ns-router:router')
 
 /**
@@ -277,7 +280,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       closed = true
       gate.close()
       detachRoot()
-      if (Object.hasOwn(io, 'of')) delete (io as { of?: unknown }).of
+      if (hasOwnProperty.call(io, 'of')) delete (io as { of?: unknown }).of
       stopWatching()
       for (const connection of server.engineConnections()) aliases.unwatch(connection)
       await lifecycle.removeAll()

@@ -1,6 +1,9 @@
 import createDebug from 'debug'
 import type { Namespace, Socket } from 'socket.io'
 
+// Object.hasOwn is Node 16.9+: legacy servers run older Node.
+const { hasOwnProperty } = Object.prototype
+
 const debug = createDebug('socket.io-ns-router:server-compat')
 
 /**
@@ -74,7 +77,7 @@ export function accessServer(io: ServerLike): ServerAccess {
   const generation = server._nsps instanceof Map ? 4 : 2
   const registry = {
     get: (name: string): Namespace | undefined =>
-      generation === 4 ? server._nsps.get(name) : Object.hasOwn(server.nsps, name) ? server.nsps[name] : undefined,
+      generation === 4 ? server._nsps.get(name) : hasOwnProperty.call(server.nsps, name) ? server.nsps[name] : undefined,
     set: (name: string, nsp: Namespace) => (generation === 4 ? server._nsps.set(name, nsp) : (server.nsps[name] = nsp)),
     delete: (name: string) => (generation === 4 ? server._nsps.delete(name) : delete server.nsps[name]),
   }
@@ -151,7 +154,7 @@ function watchEngine(server: any, listener: (connection: EngineConnection) => vo
     }
   }
   return () => {
-    if (Object.hasOwn(server, 'bind')) delete server.bind
+    if (hasOwnProperty.call(server, 'bind')) delete server.bind
     engine?.removeListener('connection', listener)
   }
 }
