@@ -386,7 +386,11 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       const holding = holdingOf(socket.conn)
       // The creator's reservation becomes its socket; anyone else needs room on their connection.
       if (entry.reserved.delete(socket.conn)) holding.items.delete(entry)
-      else if (isFull(holding)) return 'connection'
+      else if (isFull(holding)) {
+        // Refused at the door: if it was the only one on its way in, the namespace has no reason to stay.
+        recheck(socket.nsp, entry)
+        return 'connection'
+      }
       holding.items.add(socket)
       entry.pending.set(socket.id, socket)
       return undefined
