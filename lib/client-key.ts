@@ -1,4 +1,4 @@
-import { isIP } from 'node:net'
+import { isIP } from 'net'
 import createDebug from 'debug'
 import type { EngineConnection } from './server-compat.js'
 
