@@ -1,0 +1,322 @@
+// What socket.io's own test suite checks about namespaces, middleware, connection state recovery and v2
+// clients, run twice: on a plain socket.io server, and on one with a router attached whose routes match
+// none of the names used. Both must give the same observable result: the router only ever changes what
+// it routes.
+import t, { type Test } from 'tap'
+import { createNamespaceRouter } from '../lib/router.js'
+import { clientV2, clientV4, namespaceNames, once, startServer, type ServerKind } from './helpers/io.js'
+
+// No name used below matches these.
+const ROUTES = { room: '/routed/:id', legacy: /^\/legacy-(\d+)$/ }
+
+type Variant = 'plain' | 'router'
+type Gen = 'v4' | 'v2'
+
+const V4_SERVERS: ServerKind[] = ['4.6', '4']
+const ALL_SERVERS: ServerKind[] = ['2', '4.6', '4']
+
+interface ClientOptions extends Record<string, unknown> {
+  /** The v4 auth payload, or the v2 CONNECT query. */
+  auth?: Record<string, string>
+}
+
+interface Env {
+  io: any
+  url: string
+  kind: ServerKind
+  gen: Gen
+  variant: Variant
+  t: Test
+  client(nsp: string, options?: ClientOptions): any
+}
+
+interface Setup {
+  /** Server options (socket.io 4 servers get `allowEIO3: true` unless told otherwise). */
+  options?: object
+  /** App code run before the router is attached. */
+  before?(io: any): void
+  /** App code run after the router is attached. */
+  after?(io: any): void
+}
+
+type Outcome = { connected: true } | { error: unknown } | { hung: true }
+
+async function serve(t: Test, variant: Variant, kind: ServerKind, gen: Gen, setup: Setup): Promise<Env> {
+  const { io, url } = await startServer(t, kind, setup.options)
+  setup.before?.(io)
+  if (variant === 'router') {
+    const router = createNamespaceRouter(io, { routes: ROUTES })
+    t.teardown(() => router.close())
+  }
+  setup.after?.(io)
+  const client = (nsp: string, options: ClientOptions = {}) => {
+    const { auth, ...rest } = options
+    if (gen === 'v4') return clientV4(t, url + nsp, { ...(auth ? { auth } : {}), ...rest })
+    return clientV2(t, url + nsp, { ...(auth ? { query: auth } : {}), ...rest })
+  }
+  return { io, url, kind, gen, variant, t, client }
+}
+
+/** Runs `run` on a plain server and on a router-attached one; a throw is an observation too. */
+async function both<O>(t: Test, kind: ServerKind, gen: Gen, setup: Setup, run: (env: Env) => Promise<O>) {
+  const observe = async (variant: Variant): Promise<O | { threw: string }> => {
+    try {
+      return await run(await serve(t, variant, kind, gen, setup))
+    } catch (error) {
+      return { threw: error instanceof Error ? error.message : String(error) }
+    }
+  }
+  const plain = await observe('plain')
+  const routed = await observe('router')
+  return { plain, routed }
+}
+
+interface Case<O> {
+  kinds: ServerKind[]
+  /** Default: v2 clients on socket.io 2.x, v4 and v2 clients on 4.x. */
+  gens?: Gen[]
+  setup?: Setup | ((kind: ServerKind, gen: Gen) => Setup)
+  /** What plain socket.io does (so a case cannot pass by both servers being broken the same way). */
+  expected(kind: ServerKind, gen: Gen): O
+  run(env: Env): Promise<O>
+}
+
+const gensOf = (kind: ServerKind, gens: Gen[] = ['v4', 'v2']): Gen[] => (kind === '2' ? gens.filter((gen) => gen === 'v2') : gens)
+const label = (kind: ServerKind, gen: Gen) => `socket.io ${kind === '4' ? '4.8' : kind === '2' ? '2.5' : kind}, client ${gen}`
+
+function parity<O>(name: string, c: Case<O>): void {
+  for (const kind of c.kinds) {
+    for (const gen of gensOf(kind, c.gens)) {
+      t.test(`${name} [${label(kind, gen)}]`, async (t) => {
+        const setup = typeof c.setup === 'function' ? c.setup(kind, gen) : (c.setup ?? {})
+        const { plain, routed } = await both(t, kind, gen, setup, c.run)
+        t.same(plain, c.expected(kind, gen), 'plain socket.io does what its own suite checks')
+        t.same(routed, plain, 'a server with a router attached does the same')
+      })
+    }
+  }
+}
+
+/** The client's first outcome: connected, refused (with what it was told), or nothing within `ms`. */
+function settle(socket: any, ms = 3000): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const done = (outcome: Outcome) => {
+      clearTimeout(timer)
+      resolve(outcome)
+    }
+    const timer = setTimeout(() => done({ hung: true }), ms)
+    socket.once('connect', () => done({ connected: true }))
+    socket.once('connect_error', (err: any) => done({ error: errorShape(err) }))
+    socket.once('error', (payload: unknown) => done({ error: errorShape(payload) }))
+  })
+}
+
+function errorShape(err: any): unknown {
+  if (!(err instanceof Error)) return err
+  const shape: Record<string, unknown> = { message: err.message }
+  if ((err as { data?: unknown }).data !== undefined) shape.data = (err as { data?: unknown }).data
+  return shape
+}
+
+const CONNECTED: Outcome = { connected: true }
+
+/** The sockets of a namespace on either generation. */
+const socketsOf = (nsp: any): any[] => (nsp.sockets instanceof Map ? [...nsp.sockets.values()] : Object.values(nsp.sockets))
+const roomsOf = (socket: any): string[] => (socket.rooms instanceof Set ? [...socket.rooms] : Object.keys(socket.rooms))
+const roomCount = (nsp: any): number => (nsp.adapter.rooms instanceof Map ? nsp.adapter.rooms.size : Object.keys(nsp.adapter.rooms).length)
+const middlewareOf = (nsp: any): unknown[] => nsp._fns ?? nsp.fns
+
+/** Records the names in `new_namespace` events (socket.io 3+; 2.x has no such event). */
+function newNamespaces(io: any): string[] {
+  const names: string[] = []
+  io.on('new_namespace', (namespace: any) => names.push(namespace.name))
+  return names
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Namespaces
+
+parity('/ connects by itself and fires `connection` and `connect` with a Socket of /', {
+  kinds: ALL_SERVERS,
+  expected: () => ({ outcome: CONNECTED, events: ['connect', 'connection'], nsp: '/', sameId: true, listed: true }),
+  async run({ io, client }) {
+    const events: string[] = []
+    io.on('connect', () => events.push('connect'))
+    const connection = once(io, 'connection')
+    const socket = client('/')
+    const outcome = await settle(socket)
+    const [server] = await connection
+    events.push('connection')
+    return { outcome, events: events.sort(), nsp: server.nsp.name, sameId: server.id === socket.id, listed: socketsOf(io.sockets).includes(server) }
+  },
+})
+
+parity('static namespaces: io.of(name), io.of(name, fn) twice, "" and "abc" spellings', {
+  kinds: ALL_SERVERS,
+  expected: (kind) => ({
+    chat: CONNECTED,
+    news: CONNECTED,
+    newsListeners: 2,
+    rootSpellings: true,
+    abc: { name: '/abc', same: true, outcome: CONNECTED, connections: 1 },
+    names: ['/', '/abc', '/chat', '/news'],
+    created: kind === '2' ? [] : ['/chat', '/news', '/abc'],
+  }),
+  async run({ io, client }) {
+    const created = newNamespaces(io)
+    io.of('/chat')
+    let newsListeners = 0
+    io.of('/news', () => newsListeners++)
+    io.of('news', () => newsListeners++)
+    const rootSpellings = io.of('') === io.sockets && io.of('/') === io.sockets
+    const abc = io.of('abc')
+    let connections = 0
+    abc.on('connection', () => connections++)
+    const chat = client('/chat')
+    const news = client('/news')
+    const pair = await Promise.all([settle(chat), settle(news)])
+    const connection = once(abc, 'connection')
+    const abcOutcome = await settle(client('/abc'))
+    await connection
+    return {
+      chat: pair[0],
+      news: pair[1],
+      newsListeners,
+      rootSpellings,
+      abc: { name: abc.name, same: io.of('/abc') === abc, outcome: abcOutcome, connections },
+      names: namespaceNames(io).sort(),
+      created,
+    }
+  },
+})
+
+parity('io.of(name) for an unrouted name: one namespace, one new_namespace, listed sockets', {
+  kinds: ALL_SERVERS,
+  expected: (kind) => ({ same: true, created: kind === '2' ? [] : ['/nsp', '/other'], all: [true, true, false], inRoom: [false, true] }),
+  async run({ io, client }) {
+    const created = newNamespaces(io)
+    const nsp = io.of('/nsp')
+    const same = io.of('/nsp') === nsp && io.of('nsp') === nsp
+    const ids: string[] = []
+    nsp.on('connection', (socket: any) => {
+      ids.push(socket.id)
+      if (ids.length === 2) socket.join('foo')
+    })
+    const other = io.of('/other')
+    const otherConnection = once(other, 'connection')
+    await Promise.all([settle(client('/nsp')), settle(client('/nsp')), settle(client('/other'))])
+    const [otherSocket] = await otherConnection
+    const list = async (target: any): Promise<string[]> =>
+      target.allSockets ? [...(await target.allSockets())] : new Promise((resolve) => target.clients((_e: unknown, found: string[]) => resolve(found)))
+    const inNsp = await list(nsp)
+    const inFoo = await list(nsp.in('foo'))
+    return {
+      same,
+      created,
+      all: [inNsp.includes(ids[0]), inNsp.includes(ids[1]), inNsp.includes(otherSocket.id)],
+      inRoom: [inFoo.includes(ids[0]), inFoo.includes(ids[1])],
+    }
+  },
+})
+
+// ---------------------------------------------------------------------------------------------------
+// Middleware
+
+parity('/ middleware, sync then async: runs in order, before `connection`, with the socket not connected yet', {
+  kinds: ALL_SERVERS,
+  expected: () => ({ outcome: CONNECTED, order: ['sync', 'async'], during: { connected: false, listed: 0 }, after: { connected: true, listed: 1, marked: 'set in middleware' } }),
+  setup: {
+    after(io) {
+      io.use((socket: any, next: () => void) => {
+        socket.order = ['sync']
+        socket.during = { connected: socket.connected, listed: socketsOf(io.sockets).length }
+        next()
+      })
+      io.use((socket: any, next: () => void) => {
+        setImmediate(() => {
+          socket.order.push('async')
+          socket.marked = 'set in middleware'
+          next()
+        })
+      })
+    },
+  },
+  async run({ io, client }) {
+    const connection = once(io, 'connection')
+    const outcome = await settle(client('/'))
+    const [socket] = await connection
+    return { outcome, order: socket.order, during: socket.during, after: { connected: socket.connected, listed: socketsOf(io.sockets).length, marked: socket.marked } }
+  },
+})
+
+parity('/ middleware errors, sync and async: message and data reach the client, later middleware and rooms are skipped', {
+  kinds: ALL_SERVERS,
+  expected: (_kind, gen) => {
+    // v4 clients get { message, data }; v2 clients get `data` when there is one, else the message.
+    const told = (message: string, data: unknown) => (gen === 'v4' ? { message, data } : data)
+    return {
+      sync: { error: told('Authentication error', { a: 'b', c: 3 }) },
+      async: { error: gen === 'v4' ? { message: 'Async refusal' } : 'Async refusal' },
+      laterMiddleware: 0,
+      connections: 0,
+      rooms: 0,
+    }
+  },
+  setup: {
+    after(io) {
+      io.use((socket: any, next: (err?: Error) => void) => {
+        socket.join('joined-before-refusal')
+        const mode = socket.handshake.auth?.mode ?? socket.handshake.query.mode
+        if (mode === 'sync') return next(Object.assign(new Error('Authentication error'), { data: { a: 'b', c: 3 } }))
+        setImmediate(() => next(new Error('Async refusal')))
+      })
+      io.use((_socket: any, next: () => void) => {
+        io.laterMiddleware = (io.laterMiddleware ?? 0) + 1
+        next()
+      })
+    },
+  },
+  async run({ io, gen, client }) {
+    let connections = 0
+    io.on('connection', () => connections++)
+    // A v2 client has no per-socket query on /: its Manager's handshake query carries the mode.
+    const options = (mode: string) => (gen === 'v4' ? { auth: { mode } } : { query: { mode } })
+    const [sync, asyncOutcome] = await Promise.all([settle(client('/', options('sync'))), settle(client('/', options('async')))])
+    return { sync, async: asyncOutcome, laterMiddleware: io.laterMiddleware ?? 0, connections, rooms: roomCount(io.sockets) }
+  },
+})
+
+parity('static namespace middleware: async chain in order, / middleware only for v2 clients, errors with data', {
+  kinds: ALL_SERVERS,
+  expected: (_kind, gen) => ({
+    admitted: CONNECTED,
+    order: gen === 'v2' ? ['root', 1, 2, 3] : [1, 2, 3],
+    refused: { error: gen === 'v4' ? { message: 'not in /chat', data: { reason: 'denied' } } : { reason: 'denied' } },
+    root: CONNECTED,
+  }),
+  setup: {
+    after(io) {
+      io.order = []
+      io.use((_socket: any, next: () => void) => {
+        io.order.push('root')
+        next()
+      })
+      const chat = io.of('/chat')
+      for (const step of [1, 2, 3]) {
+        chat.use((socket: any, next: (err?: Error) => void) => {
+          const deny = (socket.handshake.auth?.deny ?? socket.handshake.query.deny) === 'yes'
+          if (!deny) io.order.push(step)
+          if (deny && step === 2) return next(Object.assign(new Error('not in /chat'), { data: { reason: 'denied' } }))
+          setTimeout(next, 5)
+        })
+      }
+    },
+  },
+  async run({ io, client }) {
+    const admitted = await settle(client('/chat'))
+    const order = [...io.order]
+    const refused = await settle(client('/chat', { auth: { deny: 'yes' } }))
+    const root = await settle(client('/'))
+    return { admitted, order, refused, root }
+  },
+})
