@@ -213,8 +213,8 @@ parity('io.of(name) for an unrouted name: one namespace, one new_namespace, list
     return {
       same,
       created,
-      all: [inNsp.includes(ids[0]), inNsp.includes(ids[1]), inNsp.includes(otherSocket.id)],
-      inRoom: [inFoo.includes(ids[0]), inFoo.includes(ids[1])],
+      all: [...ids.map((id) => inNsp.includes(id)), inNsp.includes(otherSocket.id)],
+      inRoom: ids.map((id) => inFoo.includes(id)),
     }
   },
 })
@@ -320,3 +320,153 @@ parity('static namespace middleware: async chain in order, / middleware only for
     return { admitted, order, refused, root }
   },
 })
+
+// ---------------------------------------------------------------------------------------------------
+// Names nobody serves
+
+/** What a refused client was told: socket.io's message, and the router's code when it answered. */
+function refusalOf(outcome: Outcome): { message?: unknown; code?: unknown } | Outcome {
+  if (!('error' in outcome)) return outcome
+  const error = outcome.error as any
+  if (typeof error === 'string') return { message: error, code: undefined }
+  return { message: error?.message ?? error?.data?.message, code: error?.data?.code ?? error?.code }
+}
+
+const APP_PARENTS = (io: any) => {
+  io.of(/^\/dynamic-\d+$/)
+  io.of((name: string, _auth: unknown, next: (err: Error | null, ok: boolean) => void) => next(null, name === '/dynamic-101'))
+}
+
+for (const parents of ['no', 'before', 'after'] as const) {
+  // The router answers last when no parent of the app's comes after it; then it adds its code.
+  const routerAnswers = parents !== 'after'
+  for (const kind of ALL_SERVERS) {
+    for (const gen of gensOf(kind)) {
+      t.test(`an unknown namespace is refused with socket.io's message, "Invalid namespace", and the router's code in err.data.code (app parents: ${parents}) [${label(kind, gen)}]`, async (t) => {
+        const setup: Setup = parents === 'no' ? {} : { [parents]: APP_PARENTS }
+        const { plain, routed } = await both(t, kind, gen, setup, async ({ io, client }) => {
+          const created = newNamespaces(io)
+          const names = namespaceNames(io).sort()
+          const unrouted = refusalOf(await settle(client('/doesnotexist')))
+          const invalid = refusalOf(await settle(client('/bad%20name')))
+          return { unrouted, invalid, created, registered: namespaceNames(io).sort(), before: names }
+        })
+        const p = plain as any
+        const r = routed as any
+        t.same(p.unrouted, { message: 'Invalid namespace', code: undefined }, 'plain: Invalid namespace')
+        t.same(p.invalid, { message: 'Invalid namespace', code: undefined }, 'plain: Invalid namespace for a name socket.io would not route either')
+        t.equal(r.unrouted?.message, p.unrouted?.message, 'router: the same message for an unrouted name')
+        t.equal(r.invalid?.message, p.invalid?.message, 'router: the same message for a name the router calls invalid')
+        t.equal(r.unrouted?.code, routerAnswers ? 'NS_NO_ROUTE' : undefined, 'router: its code in err.data.code when it answered')
+        t.equal(r.invalid?.code, routerAnswers ? 'NS_INVALID_NAME' : undefined, 'router: its code in err.data.code when it answered')
+        t.same(r.created, p.created, 'no new_namespace for a refused name')
+        t.same(r.registered, r.before, 'nothing registered for a refused name')
+        t.same(r.registered, p.registered)
+      })
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Parent namespaces of the app's own: io.of(regex), io.of(fn)
+
+const regexParent = (io: any) => {
+  const parent = io.of(/^\/dynamic-\d+$/)
+  io.dyn = { parent, used: 0, connected: [] as string[] }
+  parent.use((_socket: any, next: () => void) => {
+    io.dyn.used++
+    next()
+  })
+  parent.on('connect', (socket: any) => {
+    io.dyn.connected.push(socket.nsp.name)
+    socket.join('some-room')
+    parent.emit('hello', 1, '2', { 3: '4' })
+    parent.to('some-room').emit('room', 4, '3')
+  })
+}
+
+for (const order of ['before', 'after'] as const) {
+  parity(`io.of(regex) registered ${order} the router: children, their middleware and listeners, emits, new_namespace, io.of(child)`, {
+    kinds: ALL_SERVERS,
+    setup: { [order]: regexParent },
+    expected: (kind) => ({
+      outcome: CONNECTED,
+      used: 1,
+      connected: ['/dynamic-101'],
+      hello: [1, '2', { 3: '4' }],
+      room: [4, '3'],
+      created: kind === '2' ? [] : ['/dynamic-101', '/dynamic-102'],
+      child: true,
+      // socket.io 4.6.1 attaches io.of(name) to a matching regex parent (socket.io#4164); 2.x does not.
+      manualChild: kind !== '2',
+      manualUsed: kind === '2' ? 0 : 1,
+    }),
+    async run({ io, client }) {
+      const created = newNamespaces(io)
+      const socket = client('/dynamic-101')
+      const hello = once(socket, 'hello')
+      const room = once(socket, 'room')
+      const outcome = await settle(socket)
+      const args = await Promise.all([hello, room])
+      const manual = io.of('/dynamic-102')
+      return {
+        outcome,
+        used: io.dyn.used,
+        connected: io.dyn.connected,
+        hello: args[0],
+        room: args[1],
+        created,
+        child: io.dyn.parent.children.has(io.of('/dynamic-101')),
+        manualChild: io.dyn.parent.children.has(manual),
+        manualUsed: middlewareOf(manual).length,
+      }
+    },
+  })
+
+  parity(`io.of(fn) registered ${order} the router: the function sees the name and auth, its children connect`, {
+    kinds: ALL_SERVERS,
+    setup: {
+      [order]: (io: any) => {
+        io.asked = []
+        const parent = io.of((name: string, auth: unknown, next: (err: Error | null, ok: boolean) => void) => {
+          io.asked.push([name, auth])
+          next(null, name.startsWith('/fn-'))
+        })
+        parent.on('connection', (socket: any) => socket.emit('welcome', socket.nsp.name))
+      },
+    },
+    expected: () => ({ outcome: CONNECTED, welcome: ['/fn-101'], asked: [['/fn-101', { token: 't' }]] }),
+    async run({ io, client }) {
+      const socket = client('/fn-101', { auth: { token: 't' } })
+      const welcome = once(socket, 'welcome')
+      const outcome = await settle(socket)
+      return { outcome, welcome: await welcome, asked: io.asked }
+    },
+  })
+
+  parity(`io.of(fn) registered ${order} the router, two clients racing into one child: created once (socket.io#4136)`, {
+    kinds: ALL_SERVERS,
+    setup: {
+      [order]: (io: any) => {
+        const buffered: ((err: null, ok: boolean) => void)[] = []
+        io.race = { connected: 0 }
+        io.race.parent = io.of((_name: string, _auth: unknown, next: (err: null, ok: boolean) => void) => {
+          buffered.push(next)
+          if (buffered.length === 2) for (const pending of buffered) pending(null, true)
+        })
+        io.race.parent.on('connection', () => {
+          if (++io.race.connected === 2) io.of('/dynamic-101').emit('message')
+        })
+      },
+    },
+    expected: (kind) => ({ outcomes: [CONNECTED, CONNECTED], heard: 2, children: 1, created: kind === '2' ? [] : ['/dynamic-101'] }),
+    async run({ io, client }) {
+      const created = newNamespaces(io)
+      const one = client('/dynamic-101')
+      const two = client('/dynamic-101')
+      const heard = Promise.all([once(one, 'message'), once(two, 'message')])
+      const outcomes = await Promise.all([settle(one), settle(two)])
+      return { outcomes, heard: (await heard).length, children: io.race.parent.children.size, created }
+    },
+  })
+}
