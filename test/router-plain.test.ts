@@ -470,3 +470,356 @@ for (const order of ['before', 'after'] as const) {
     },
   })
 }
+
+// ---------------------------------------------------------------------------------------------------
+// cleanupEmptyChildNamespaces (socket.io 4.6+) for the app's own parents
+
+parity("cleanupEmptyChildNamespaces: the app's empty children go, static namespaces stay, a refused creator leaves nothing", {
+  kinds: V4_SERVERS,
+  setup: {
+    options: { cleanupEmptyChildNamespaces: true },
+    after(io) {
+      io.of('/chat').on('connection', (socket: any) => (io.last = socket))
+      const parent = io.of(/^\/dynamic-\d+$/)
+      parent.use((socket: any, next: (err?: Error) => void) => next((socket.handshake.auth?.deny) ? new Error('You shall not pass!') : undefined))
+      parent.on('connection', (socket: any) => (io.last = socket))
+    },
+  },
+  expected: (kind) => ({
+    first: CONNECTED,
+    removed: true,
+    again: CONNECTED,
+    fresh: true,
+    chat: { kept: true, sockets: 0 },
+    // Removing a child whose only socket was refused in middleware came after 4.6.
+    refusedCreator: { refused: true, registered: kind === '4.6' },
+    refusedJoiner: { refused: true, registered: true, sockets: 1 },
+  }),
+  async run({ io, client }) {
+    const leave = async (socket: any) => {
+      const gone = once(io.last, 'disconnect')
+      socket.disconnect()
+      await gone
+    }
+    const first = client('/dynamic-101')
+    const firstOutcome = await settle(first)
+    const firstNamespace = io.last.nsp
+    await leave(first)
+    const removed = !namespaceNames(io).includes('/dynamic-101')
+    const again = await settle(client('/dynamic-101'))
+    const fresh = io.of('/dynamic-101') !== firstNamespace
+    const chat = client('/chat')
+    await settle(chat)
+    await leave(chat)
+    const refused = await settle(client('/dynamic-202', { auth: { deny: 'yes' } }))
+    const registered202 = namespaceNames(io).includes('/dynamic-202')
+    await settle(client('/dynamic-303'))
+    const joiner = await settle(client('/dynamic-303', { auth: { deny: 'yes' } }))
+    return {
+      first: firstOutcome,
+      removed,
+      again,
+      fresh,
+      chat: { kept: namespaceNames(io).includes('/chat'), sockets: socketsOf(io.of('/chat')).length },
+      refusedCreator: { refused: 'error' in refused, registered: registered202 },
+      refusedJoiner: { refused: 'error' in joiner, registered: namespaceNames(io).includes('/dynamic-303'), sockets: socketsOf(io._nsps.get('/dynamic-303') ?? { sockets: new Map() }).length },
+    }
+  },
+})
+
+// ---------------------------------------------------------------------------------------------------
+// Connection state recovery (socket.io 4.6+), for /, a static namespace and a child of the app's parent
+
+const RECOVERED_NAMES = ['/', '/chat', '/dynamic-101']
+
+function recoverySetup(options: object): Setup {
+  return {
+    options: { connectionStateRecovery: options },
+    after(io) {
+      io.runs = {} as Record<string, number>
+      io.seen = {} as Record<string, any[]>
+      const watch = (target: any) => {
+        target.use((socket: any, next: () => void) => {
+          io.runs[socket.nsp.name] = (io.runs[socket.nsp.name] ?? 0) + 1
+          next()
+        })
+        target.on('connection', (socket: any) => {
+          ;(io.seen[socket.nsp.name] ??= []).push(socket)
+          if (socket.recovered) return
+          socket.join('r1')
+          socket.data.foo = 'bar'
+        })
+      }
+      watch(io.sockets)
+      watch(io.of('/chat'))
+      watch(io.of(/^\/dynamic-\d+$/))
+    },
+  }
+}
+
+/** Breaks a connected client's transport, broadcasts what it misses, and brings it back. */
+async function breakAndRecover({ io, client }: Env, name: string) {
+  const socket = client(name)
+  const outcome = await settle(socket)
+  const [first] = io.seen[name]
+  // A client asks for recovery from the offset of the last packet it got: give it one.
+  const primed = once(socket, 'primer')
+  io.of(name).emit('primer')
+  await primed
+  const gone = once(first, 'disconnect')
+  socket.io.engine.close()
+  const [reason] = await gone
+  io.of(name).emit('missed', 'broadcast')
+  io.of(name).to('r1').emit('missed', 'room')
+  io.of(name).to(first.id).emit('missed', 'direct')
+  const missed: string[] = []
+  socket.on('missed', (what: string) => missed.push(what))
+  socket.connect()
+  const back = await settle(socket)
+  const second = io.seen[name][1]
+  return {
+    outcome,
+    reason,
+    back,
+    recovered: socket.recovered,
+    sameId: socket.id === first.id,
+    server: second && {
+      recovered: second.recovered,
+      rooms: roomsOf(second).map((room) => (room === second.id ? '<own id>' : room)).sort(),
+      data: second.data,
+    },
+    // Missed packets arrive before the CONNECT that ends a recovery.
+    missed,
+    middlewareRuns: io.runs[io.of(name).name],
+  }
+}
+
+for (const skipMiddlewares of [true, false]) {
+  parity(`connection state recovery (skipMiddlewares: ${skipMiddlewares}): id, rooms, data and missed packets come back`, {
+    kinds: V4_SERVERS,
+    gens: ['v4'],
+    setup: recoverySetup({ skipMiddlewares }),
+    expected: () =>
+      Object.fromEntries(
+        RECOVERED_NAMES.map((name) => [
+          name,
+          {
+            outcome: CONNECTED,
+            reason: 'transport close',
+            back: CONNECTED,
+            recovered: true,
+            sameId: true,
+            server: { recovered: true, rooms: ['<own id>', 'r1'], data: { foo: 'bar' } },
+            missed: ['broadcast', 'room', 'direct'],
+            middlewareRuns: skipMiddlewares ? 1 : 2,
+          },
+        ]),
+      ),
+    async run(env) {
+      const observed: Record<string, unknown> = {}
+      for (const name of RECOVERED_NAMES) observed[name] = await breakAndRecover(env, name)
+      return observed
+    },
+  })
+}
+
+parity('connection state recovery: an unknown session gets a fresh socket', {
+  kinds: V4_SERVERS,
+  gens: ['v4'],
+  setup: recoverySetup({}),
+  expected: () => ({ outcome: CONNECTED, recovered: false, freshId: true, rooms: ['<own id>', 'r1'] }),
+  async run({ io, client }) {
+    const socket = client('/chat', { auth: { pid: 'foo', offset: 'bar' } })
+    const outcome = await settle(socket)
+    const [server] = io.seen['/chat']
+    return { outcome, recovered: server.recovered, freshId: server.id !== 'foo' && socket.id === server.id, rooms: roomsOf(server).map((room) => (room === server.id ? '<own id>' : room)).sort() }
+  },
+})
+
+// ---------------------------------------------------------------------------------------------------
+// socket.io-client 2.x
+
+parity('v2 client: a per-socket query on a custom namespace (handshake.auth on 4.x, handshake.query on 2.x)', {
+  kinds: ALL_SERVERS,
+  gens: ['v2'],
+  setup: { after: (io) => io.of('/the-namespace').on('connection', (socket: any) => (io.last = socket)) },
+  expected: (kind) => ({ outcome: CONNECTED, auth: kind === '2' ? undefined : { test: '123' }, queryTest: kind === '2' ? '123' : undefined }),
+  async run({ io, client }) {
+    const socket = client('/the-namespace')
+    // The socket's own query, sent in its CONNECT only (not in the engine.io handshake).
+    socket.query = { test: '123' }
+    const outcome = await settle(socket)
+    return { outcome, auth: io.last.handshake.auth, queryTest: io.last.handshake.query.test }
+  },
+})
+
+parity('v2 client refused by a socket.io 4 server without allowEIO3', {
+  kinds: V4_SERVERS,
+  gens: ['v2'],
+  setup: { options: { allowEIO3: false } },
+  expected: () => ({ connected: false, connections: 0 }),
+  async run({ io, client }) {
+    let connections = 0
+    io.on('connection', () => connections++)
+    const outcome = await settle(client('/'))
+    return { connected: 'connected' in outcome, connections }
+  },
+})
+
+parity('one Manager multiplexing /, /chat and /news: one engine.io connection, each namespace its own broadcasts', {
+  kinds: ALL_SERVERS,
+  setup: {
+    after(io) {
+      io.of('/chat')
+      io.of('/news')
+    },
+  },
+  expected: () => ({ outcomes: [CONNECTED, CONNECTED, CONNECTED], connections: 1, chat: ['for chat'], news: ['for news'] }),
+  async run({ io, t, client }) {
+    const root = client('/')
+    const chat = root.io.socket('/chat')
+    const news = root.io.socket('/news')
+    t.teardown(() => {
+      chat.close()
+      news.close()
+    })
+    const outcomes = await Promise.all([settle(root), settle(chat), settle(news)])
+    const heard: Record<string, string[]> = { chat: [], news: [], root: [] }
+    root.on('topic', (text: string) => heard.root?.push(text))
+    chat.on('topic', (text: string) => heard.chat?.push(text))
+    const newsHeard = once(news, 'topic')
+    io.of('/chat').emit('topic', 'for chat')
+    io.of('/news').emit('topic', 'for news')
+    // Packets of one connection arrive in order: once /news has its own, /chat had its.
+    heard.news = await newsHeard
+    return { outcomes, connections: io.engine.clientsCount, chat: heard.chat, news: heard.news, ...(heard.root?.length ? { root: heard.root } : {}) }
+  },
+})
+
+// Names socket.io serves as they are, though the router would not route them (":" and "+" are outside
+// its characters): a static namespace, or a child of a parent the app registered before the router, is
+// the app's, whatever its name.
+parity('names the router would call invalid (/room:1, /a+b): static namespaces and children of an earlier app parent are joined as on plain socket.io', {
+  kinds: ALL_SERVERS,
+  setup: {
+    before(io) {
+      io.of(/^\/room:\d+$/)
+    },
+    after(io) {
+      io.of('/room:1')
+      io.of('/a+b')
+    },
+  },
+  expected: () => ({ colon: CONNECTED, plus: CONNECTED, child: CONNECTED }),
+  async run({ client }) {
+    const [colon, plus, child] = await Promise.all([settle(client('/room:1')), settle(client('/a+b')), settle(client('/room:2'))])
+    return { colon, plus, child }
+  },
+})
+
+// ---------------------------------------------------------------------------------------------------
+// Disconnections and io.close()
+
+const STATIC_NAMES = ['/', '/chat', '/foo', '/bar']
+const watchStatic: Setup = {
+  after(io) {
+    io.seen = {} as Record<string, any>
+    for (const name of STATIC_NAMES) io.of(name).on('connection', (socket: any) => (io.seen[name] = socket))
+  },
+}
+
+/** Resolves with the reason of the next `disconnect` of each of `sockets`. */
+const reasons = (sockets: any[]): Promise<unknown[]> => Promise.all(sockets.map(async (socket) => (await once(socket, 'disconnect'))[0]))
+
+parity('disconnect reasons: server side, client side, disconnect(true) on a multiplexed connection, transport close', {
+  kinds: ALL_SERVERS,
+  setup: watchStatic,
+  expected: () => ({
+    byServer: { client: 'io server disconnect', server: 'server namespace disconnect' },
+    byClient: { server: 'client namespace disconnect', client: 'io client disconnect' },
+    wholeConnection: {
+      client: ['io server disconnect', 'io server disconnect', 'io server disconnect'],
+      server: ['server namespace disconnect', 'server namespace disconnect', 'server namespace disconnect'],
+    },
+    transport: { server: 'transport close', client: 'forced close' },
+    disconnecting: { rooms: ['<own id>', 'a'], afterwards: 0 },
+  }),
+  async run({ io, t, kind, client }) {
+    const connect = async (name: string) => {
+      const socket = client(name)
+      await settle(socket)
+      return [socket, io.seen[name]]
+    }
+    let [socket, server] = await connect('/chat')
+    let pending = reasons([socket, server])
+    server.disconnect()
+    const [byServerClient, byServerServer] = await pending
+    ;[socket, server] = await connect('/chat')
+    pending = reasons([server, socket])
+    socket.disconnect()
+    const [byClientServer, byClientClient] = await pending
+
+    const root = client('/')
+    const foo = root.io.socket('/foo')
+    const bar = root.io.socket('/bar')
+    t.teardown(() => {
+      foo.close()
+      bar.close()
+    })
+    await Promise.all([settle(root), settle(foo), settle(bar)])
+    const serverSide = ['/', '/foo', '/bar'].map((name) => io.seen[name])
+    const whole = Promise.all([reasons([root, foo, bar]), reasons(serverSide)])
+    io.seen['/bar'].disconnect(true)
+    const [wholeClient, wholeServer] = await whole
+
+    ;[socket, server] = await connect('/chat')
+    pending = reasons([server, socket])
+    socket.io.engine.close()
+    const [transportServer, transportClient] = await pending
+
+    ;[socket, server] = await connect('/chat')
+    // socket.io 2.x joins in a callback.
+    await (kind === '2' ? new Promise((resolve) => server.join('a', resolve)) : server.join('a'))
+    let rooms: string[] = []
+    server.once('disconnecting', () => (rooms = roomsOf(server).map((room) => (room === server.id ? '<own id>' : room)).sort()))
+    const gone = once(server, 'disconnect')
+    server.disconnect()
+    await gone
+    return {
+      byServer: { client: byServerClient, server: byServerServer },
+      byClient: { server: byClientServer, client: byClientClient },
+      wholeConnection: { client: wholeClient, server: wholeServer },
+      transport: { server: transportServer, client: transportClient },
+      disconnecting: { rooms, afterwards: roomsOf(server).length },
+    }
+  },
+})
+
+parity('io.close(): every socket of every namespace is disconnected and the HTTP server closes', {
+  kinds: ALL_SERVERS,
+  setup: {
+    after(io) {
+      io.seen = {} as Record<string, any>
+      for (const name of ['/', '/chat']) io.of(name).on('connection', (socket: any) => (io.seen[name] = socket))
+      io.of(/^\/dynamic-\d+$/).on('connection', (socket: any) => (io.seen['/dynamic-101'] = socket))
+    },
+  },
+  expected: (kind) => ({
+    outcomes: [CONNECTED, CONNECTED, CONNECTED],
+    client: ['transport close', 'transport close', 'transport close'],
+    // Before 4.8, only the sockets of / are closed as such (2.x gives no reason); the others go with
+    // their engine.io connection.
+    server: kind === '4' ? ['server shutting down', 'server shutting down', 'server shutting down'] : [kind === '2' ? undefined : 'server shutting down', 'forced close', 'forced close'],
+    closed: true,
+    clientsLeft: 0,
+  }),
+  async run({ io, client }) {
+    const names = ['/', '/chat', '/dynamic-101']
+    const sockets = names.map((name) => client(name))
+    const outcomes = await Promise.all(sockets.map((socket) => settle(socket)))
+    const gone = Promise.all([reasons(sockets), reasons(names.map((name) => io.seen[name]))])
+    const closed = new Promise<boolean>((resolve) => io.close((err?: Error) => resolve(!err)))
+    const [clientReasons, serverReasons] = await gone
+    return { outcomes, client: clientReasons, server: serverReasons, closed: await closed, clientsLeft: io.engine.clientsCount }
+  },
+})
