@@ -823,3 +823,74 @@ parity('io.close(): every socket of every namespace is disconnected and the HTTP
     return { outcomes, client: clientReasons, server: serverReasons, closed: await closed, clientsLeft: io.engine.clientsCount }
   },
 })
+
+// ---------------------------------------------------------------------------------------------------
+// More of what socket.io users rely on
+
+parity('a refused namespace leaves its connection alone: / stays connected and another namespace joins on it', {
+  kinds: ALL_SERVERS,
+  setup: { after: (io) => io.of('/chat') },
+  expected: () => ({ refused: [true, true], chat: CONNECTED, rootConnected: true, rootHears: ['still here'], connections: 1 }),
+  async run({ io, t, client }) {
+    const root = client('/')
+    await settle(root)
+    const extra = ['/doesnotexist', '/bad%20name', '/chat'].map((name) => root.io.socket(name))
+    t.teardown(() => extra.forEach((socket) => socket.close()))
+    const [unknown, invalid, chat] = await Promise.all(extra.map((socket) => settle(socket)))
+    const hears = once(root, 'news')
+    io.emit('news', 'still here')
+    return {
+      refused: [unknown, invalid].map((outcome) => outcome !== undefined && 'error' in outcome),
+      chat,
+      rootConnected: root.connected,
+      rootHears: await hears,
+      connections: io.engine.clientsCount,
+    }
+  },
+})
+
+parity('async / middleware while a client joins a custom namespace: the namespace gets its socket and its query', {
+  kinds: ALL_SERVERS,
+  setup: {
+    after(io) {
+      io.order = []
+      io.use((_socket: any, next: () => void) => setTimeout(next, 20))
+      io.on('connection', () => io.order.push('/'))
+      io.of('/chat').on('connection', (socket: any) => {
+        io.order.push('/chat')
+        io.last = socket
+      })
+    },
+  },
+  // A v2 client always joins / as well: socket.io 2.x holds the namespace CONNECT until / is through,
+  // and replays it without its query; socket.io 4.x does neither.
+  expected: (kind, gen) => ({ outcome: CONNECTED, order: gen === 'v4' ? ['/chat'] : kind === '2' ? ['/', '/chat'] : ['/chat', '/'], token: kind === '2' ? undefined : 't' }),
+  async run({ io, gen, client }) {
+    const root = gen === 'v2' ? once(io, 'connection') : undefined
+    const socket = client('/chat', gen === 'v4' ? { auth: { token: 't' } } : {})
+    // The v2 socket's own query, sent in its CONNECT only (not in the engine.io handshake).
+    if (gen === 'v2') socket.query = { token: 't' }
+    const outcome = await settle(socket)
+    await root
+    return { outcome, order: io.order, token: io.last.handshake.auth?.token ?? io.last.handshake.query.token }
+  },
+})
+
+parity('close and listen again: a reconnecting client is served as before', {
+  kinds: ALL_SERVERS,
+  gens: ['v4', 'v2'],
+  setup: { after: (io) => io.on('connection', (socket: any) => socket.on('ev', (data: string) => io.emit('echo', data))) },
+  expected: () => ({ first: CONNECTED, echo: ['payload'] }),
+  async run({ io, url, client }) {
+    const socket = client('/', { reconnection: true, reconnectionDelay: 10, reconnectionDelayMax: 10, randomizationFactor: 0 })
+    const first = await settle(socket)
+    const port = Number(new URL(url).port)
+    const reconnected = once(socket.io, 'reconnect')
+    await new Promise((resolve) => io.close(resolve))
+    io.listen(port)
+    await reconnected
+    const echo = once(socket, 'echo')
+    socket.emit('ev', 'payload')
+    return { first, echo: await echo }
+  },
+})
