@@ -2,9 +2,15 @@
 // clients, run twice: on a plain socket.io server, and on one with a router attached whose routes match
 // none of the names used. Both must give the same observable result: the router only ever changes what
 // it routes.
+import { createServer } from 'node:http'
+import { createRequire } from 'node:module'
+import type { AddressInfo } from 'node:net'
+import { Server } from 'socket.io'
 import t, { type Test } from 'tap'
 import { createNamespaceRouter } from '../lib/router.js'
 import { clientV2, clientV4, namespaceNames, once, startServer, type ServerKind } from './helpers/io.js'
+
+const require = createRequire(import.meta.url)
 
 // No name used below matches these.
 const ROUTES = { room: '/routed/:id', legacy: /^\/legacy-(\d+)$/ }
@@ -37,24 +43,40 @@ interface Setup {
   before?(io: any): void
   /** App code run after the router is attached. */
   after?(io: any): void
+  /** Create the server without an HTTP server, and attach one after the router and the app. */
+  detached?: boolean
 }
 
 type Outcome = { connected: true } | { error: unknown } | { hung: true }
 
 async function serve(t: Test, variant: Variant, kind: ServerKind, gen: Gen, setup: Setup): Promise<Env> {
-  const { io, url } = await startServer(t, kind, setup.options)
+  const { io, url, attach } = setup.detached ? await startDetached(t, kind, setup.options) : { ...(await startServer(t, kind, setup.options)), attach: undefined }
   setup.before?.(io)
   if (variant === 'router') {
     const router = createNamespaceRouter(io, { routes: ROUTES })
     t.teardown(() => router.close())
   }
   setup.after?.(io)
+  attach?.()
   const client = (nsp: string, options: ClientOptions = {}) => {
     const { auth, ...rest } = options
     if (gen === 'v4') return clientV4(t, url + nsp, { ...(auth ? { auth } : {}), ...rest })
     return clientV2(t, url + nsp, { ...(auth ? { query: auth } : {}), ...rest })
   }
   return { io, url, kind, gen, variant, t, client }
+}
+
+/** A server made without an HTTP server (`new Server()`), and the function that attaches its HTTP server. */
+async function startDetached(t: Test, kind: ServerKind, options: object = {}) {
+  const http = createServer()
+  const io = kind === '2' ? require('socket.io-v2')(options) : new (kind === '4' ? Server : require(`socket.io-${kind}`).Server)({ allowEIO3: true, ...options })
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => {
+    io.close()
+    http.close(() => resolve())
+    http.closeAllConnections()
+  }))
+  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, attach: () => io.attach(http) }
 }
 
 /** Runs `run` on a plain server and on a router-attached one; a throw is an observation too. */
@@ -892,5 +914,53 @@ parity('close and listen again: a reconnecting client is served as before', {
     const echo = once(socket, 'echo')
     socket.emit('ev', 'payload')
     return { first, echo: await echo }
+  },
+})
+
+parity('a server made without an HTTP server and attached after the router serves as before', {
+  kinds: ALL_SERVERS,
+  setup: {
+    detached: true,
+    after(io) {
+      io.of('/chat').on('connection', (socket: any) => socket.emit('welcome', socket.nsp.name))
+    },
+  },
+  expected: () => ({ root: CONNECTED, chat: CONNECTED, welcome: ['/chat'] }),
+  async run({ client }) {
+    const root = await settle(client('/'))
+    const chat = client('/chat')
+    const welcome = once(chat, 'welcome')
+    return { root, chat: await settle(chat), welcome: await welcome }
+  },
+})
+
+parity("connection state recovery with cleanupEmptyChildNamespaces: a child of the app's parent that went empty", {
+  kinds: V4_SERVERS,
+  gens: ['v4'],
+  setup: { ...recoverySetup({}), options: { connectionStateRecovery: {}, cleanupEmptyChildNamespaces: true } },
+  // The child goes with its last socket, and its sessions with its adapter: the client comes back to a
+  // fresh child, unrecovered.
+  expected: () => ({
+    outcome: CONNECTED,
+    reason: 'transport close',
+    back: CONNECTED,
+    recovered: false,
+    sameId: false,
+    server: { recovered: false, rooms: ['<own id>', 'r1'], data: { foo: 'bar' } },
+    missed: [],
+    middlewareRuns: 2,
+  }),
+  run: (env) => breakAndRecover(env, '/dynamic-101'),
+})
+
+parity('connection state recovery on: a stale session for an unknown namespace is refused, and / is unaffected', {
+  kinds: V4_SERVERS,
+  gens: ['v4'],
+  setup: recoverySetup({}),
+  expected: () => ({ refused: true, root: CONNECTED, registered: ['/', '/chat'] }),
+  async run({ io, client }) {
+    const outcome = await settle(client('/doesnotexist', { auth: { pid: 'foo', offset: 'bar' } }))
+    const root = await settle(client('/'))
+    return { refused: 'error' in outcome, root, registered: namespaceNames(io).sort() }
   },
 })
