@@ -6,6 +6,7 @@ import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { Server } from 'socket.io'
+import { Manager } from 'socket.io-client'
 import t, { type Test } from 'tap'
 import { createNamespaceRouter } from '../lib/router.js'
 import { clientV2, clientV4, namespaceNames, once, startServer, type ServerKind } from './helpers/io.js'
@@ -962,5 +963,51 @@ parity('connection state recovery on: a stale session for an unknown namespace i
     const outcome = await settle(client('/doesnotexist', { auth: { pid: 'foo', offset: 'bar' } }))
     const root = await settle(client('/'))
     return { refused: 'error' in outcome, root, registered: namespaceNames(io).sort() }
+  },
+})
+
+parity('connectTimeout: an engine.io connection that joins no namespace is closed', {
+  kinds: V4_SERVERS,
+  gens: ['v4'],
+  setup: { options: { connectTimeout: 30 } },
+  expected: () => ({ reason: 'transport close', connections: 0 }),
+  async run({ io, t, url }) {
+    // A Manager opened on its own: an engine.io connection, and no CONNECT for any namespace.
+    const manager = new Manager(url, { reconnection: false, transports: ['websocket'] })
+    t.teardown(() => manager.engine?.close())
+    const closed = once(manager, 'close')
+    manager.open()
+    const [reason] = await closed
+    return { reason, connections: io.engine.clientsCount }
+  },
+})
+
+parity('a middleware that calls next() after its client left lets no socket in', {
+  kinds: ALL_SERVERS,
+  setup: {
+    after(io) {
+      io.connections = 0
+      io.of('/chat').on('connection', () => io.connections++)
+      io.of('/chat').use((socket: any, next: () => void) => {
+        socket.conn.once('close', () => {
+          next()
+          io.nextCalled()
+        })
+        io.inMiddleware()
+      })
+    },
+  },
+  expected: () => ({ connections: 0, listed: 0 }),
+  async run({ io, client }) {
+    const reached = new Promise<void>((resolve) => (io.inMiddleware = resolve))
+    const nextCalled = new Promise<void>((resolve) => (io.nextCalled = resolve))
+    const socket = client('/chat')
+    await reached
+    socket.io.engine.close()
+    await nextCalled
+    // socket.io looks at the connection a tick after next(): give it that turn and one more.
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    return { connections: io.connections, listed: socketsOf(io.of('/chat')).length }
   },
 })
