@@ -46,6 +46,8 @@ interface Setup {
   after?(io: any): void
   /** Create the server without an HTTP server, and attach one after the router and the app. */
   detached?: boolean
+  /** Close the router before the app's code runs: what is left must be plain socket.io. */
+  closeRouter?: boolean
 }
 
 type Outcome = { connected: true } | { error: unknown } | { hung: true }
@@ -56,6 +58,7 @@ async function serve(t: Test, variant: Variant, kind: ServerKind, gen: Gen, setu
   if (variant === 'router') {
     const router = createNamespaceRouter(io, { routes: ROUTES })
     t.teardown(() => router.close())
+    if (setup.closeRouter) await router.close()
   }
   setup.after?.(io)
   attach?.()
@@ -1009,5 +1012,26 @@ parity('a middleware that calls next() after its client left lets no socket in',
     await new Promise((resolve) => setImmediate(resolve))
     await new Promise((resolve) => setImmediate(resolve))
     return { connections: io.connections, listed: socketsOf(io.of('/chat')).length }
+  },
+})
+
+parity('after router.close(), the server is plain socket.io again: refusals, io.of, parents, v2 names', {
+  kinds: ALL_SERVERS,
+  setup: {
+    closeRouter: true,
+    after(io) {
+      io.of('/room:1')
+    },
+  },
+  expected: (kind, gen) => ({
+    unknown: { error: gen === 'v4' ? { message: 'Invalid namespace' } : kind === '2' ? 'Invalid namespace' : { message: 'Invalid namespace' } },
+    ownOf: false,
+    parents: 0,
+    colon: CONNECTED,
+  }),
+  async run({ io, client }) {
+    const unknown = await settle(client('/doesnotexist'))
+    const colon = await settle(client('/room:1'))
+    return { unknown, ownOf: Object.prototype.hasOwnProperty.call(io, 'of'), parents: io.parentNsps.size, colon }
   },
 })
