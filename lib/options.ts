@@ -27,7 +27,7 @@ export interface RouterOptions<Routes extends RoutePatterns> {
   readonly emptyNamespaceTtlMs?: number | false
   /** Cap on live routed namespaces, all routes together. Default 10 000. */
   readonly maxNamespaces?: number
-  /** Accept RegExps that safe-regex2 flags as prone to catastrophic backtracking. Default false. */
+  /** Accept RegExps that the ReDoS check flags as prone to catastrophic backtracking (nested quantifiers). Default false. */
   readonly allowUnsafeRegex?: boolean
 }
 
