@@ -1,4 +1,5 @@
 import { codes, NamespaceRouterError } from './errors.js'
+import { fromEntries } from './from-entries.js'
 import { DEFAULT_MAX_PARAM_LENGTH } from './matcher.js'
 import { DEFAULT_MAX_NAME_LENGTH } from './name.js'
 import type { RouteInput, RoutePatterns } from './types.js'
@@ -82,5 +83,5 @@ export function resolveOptions(options: Omit<RouterOptions<RoutePatterns>, 'rout
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+  return fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 }
