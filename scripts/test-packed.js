@@ -1,17 +1,20 @@
 // Tests the package as npm publishes it (`npm pack`, after `npm run build`):
 // 1. attw (node10, node16 from CJS and ESM, bundler) and publint on the tarball;
-// 2. the CommonJS build from the tarball, with the dependencies as this checkout resolves them, on every
-//    Node version in NODE_VERSIONS: test/legacy-node/*.cjs (the legacy drop-in and the router on a real
-//    socket.io 2.x server with socket.io-client 2.x clients). tap 21 needs Node 18, so these are plain
-//    CommonJS scripts. The Node binaries are the npm registry's node-<platform>-<arch> packages, installed
-//    on first use into .cache/node-versions; a version that cannot be installed or run fails the test.
+// 2. the tarball's CommonJS build, with the dependencies as this checkout resolves them, on every Node
+//    version in NODE_VERSIONS: test/legacy-node/*.cjs (the legacy drop-in and the router on a real
+//    socket.io 2.x server with socket.io-client 2.x clients); and its ESM build, test/legacy-node/*.mjs,
+//    from ESM_FROM on. tap 21 needs Node 18, so these are plain scripts. The Node binaries are the npm
+//    registry's node-<platform>-<arch> packages, installed on first use into .cache/node-versions; a
+//    version that cannot be installed or run fails the test.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 // Both ends of each claimed major line: the first release (10.0 and 12.0 resolve `require` without
 // "exports") and the last one.
 const NODE_VERSIONS = ['10.0.0', '10.24.1', '12.0.0', '12.22.12', '14.21.3', '16.20.2', '18.20.8', '20.20.2', '22.23.5']
+// The ESM build is ES2022 and uses `??=`, which came in Node 15.
+const ESM_FROM = 16
 const CACHE = resolve('.cache')
 const NODES = join(CACHE, 'node-versions')
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
@@ -37,13 +40,18 @@ console.log(`test-packed: attw and publint on ${tarball}`)
 execFileSync(process.execPath, [bin('@arethetypeswrong/cli', 'attw'), tarball], { stdio: 'inherit' })
 execFileSync(process.execPath, [bin('publint', 'publint'), tarball, '--strict'], { stdio: 'inherit' })
 
-// 2. The tarball unpacked where the old-Node tests find it (NODE_PATH): its own dependencies resolve from
-// this checkout's node_modules, two folders up.
-const app = join(CACHE, 'legacy-node', 'node_modules')
-const unpacked = join(app, 'socket.io-ns-router')
-rmSync(join(CACHE, 'legacy-node'), { recursive: true, force: true })
+// 2. The tarball unpacked into .cache/legacy-node/node_modules, and the tests copied beside it, so that
+// require('socket.io-ns-router') and import find it as they find an installed package. Everything else
+// (the package's own dependencies, socket.io 2.x) resolves from this checkout's node_modules further up.
+// The tests' package.json has no name: this repository's package.json, further up, would otherwise
+// resolve 'socket.io-ns-router' to this checkout's own dist/ (self-reference).
+const app = join(CACHE, 'legacy-node')
+const unpacked = join(app, 'node_modules', 'socket.io-ns-router')
+const tests = join(app, 'tests')
+rmSync(app, { recursive: true, force: true })
 mkdirSync(unpacked, { recursive: true })
 execFileSync('tar', ['xzf', tarball, '-C', unpacked, '--strip-components=1'])
+cpSync('test/legacy-node', tests, { recursive: true })
 
 const platformPackage = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`
 const alias = (version) => `node-${version}`
@@ -70,14 +78,12 @@ for (const version of NODE_VERSIONS) {
   if (reported !== `v${version}`) fail(`${nodeBin(version)} says ${reported}, not v${version}`)
 }
 
-const files = readdirSync('test/legacy-node').filter((file) => file.endsWith('.cjs') && file !== 'harness.cjs').sort()
+const files = readdirSync(tests).filter((file) => /\.[cm]js$/.test(file) && file !== 'harness.cjs').sort()
+const runsOn = (version, file) => file.endsWith('.cjs') || Number(version.split('.')[0]) >= ESM_FROM
 
 function runOne(version, file) {
   return new Promise((done) => {
-    const child = spawn(nodeBin(version), [join('test/legacy-node', file)], {
-      env: { ...process.env, NODE_PATH: app },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(nodeBin(version), [join(tests, file)], { cwd: tests, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (chunk) => (output += chunk))
     child.stderr.on('data', (chunk) => (output += chunk))
@@ -93,7 +99,7 @@ function runOne(version, file) {
 }
 
 // Two at a time: the suite shares this machine's cores with tap.
-const jobs = NODE_VERSIONS.flatMap((version) => files.map((file) => () => runOne(version, file)))
+const jobs = NODE_VERSIONS.flatMap((version) => files.filter((file) => runsOn(version, file)).map((file) => () => runOne(version, file)))
 const results = []
 const started = Date.now()
 await Promise.all([0, 1].map(async () => {
@@ -106,5 +112,5 @@ await Promise.all([0, 1].map(async () => {
 }))
 const passed = results.reduce((sum, result) => sum + result.passed, 0)
 const failed = results.reduce((sum, result) => sum + result.failed, 0)
-console.log(`test-packed: old Node (${NODE_VERSIONS.length} versions): ${passed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+console.log(`test-packed: Node ${NODE_VERSIONS.join(', ')}: ${passed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 if (failed) process.exit(1)

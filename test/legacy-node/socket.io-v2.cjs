@@ -6,6 +6,19 @@ const { test, assert, startV2Server, clientV2, once, nextEvent } = require('./ha
 const CHAT = /category\/(\d+)\/item\/(\d+)\/chat/
 const NS = '/category/1/item/2/chat'
 
+test('require() finds the packed package, with or without "exports" support', async () => {
+  // Node before 12.17 reads legacy/package.json; later ones read "exports": both must land on the same file.
+  const packed = /[\\/]node_modules[\\/]socket\.io-ns-router[\\/]dist[\\/]cjs[\\/]/
+  // (assert.match came in Node 12.16.)
+  const legacyFile = require.resolve('socket.io-ns-router/legacy')
+  const mainFile = require.resolve('socket.io-ns-router')
+  assert.ok(new RegExp(packed.source + 'legacy-entry\\.cjs$').test(legacyFile), legacyFile)
+  assert.ok(new RegExp(packed.source + 'index\\.js$').test(mainFile), mainFile)
+  const legacy = require('socket.io-ns-router/legacy')
+  assert.strictEqual(typeof legacy, 'function')
+  assert.strictEqual(typeof legacy.ioHandler, 'function')
+})
+
 test('the drop-in routes the io-handler snippet\'s //category/... by name and emits dynamic.group.chat with the captures', async (t) => {
   const { io, url } = await startV2Server(t)
   const ee = require('socket.io-ns-router/legacy')(io, { chat: CHAT })
