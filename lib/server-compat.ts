@@ -26,6 +26,12 @@ export interface ServerLike {
  */
 export interface EngineConnection {
   readonly protocol?: number
+  /** `'open'` until the connection closes. */
+  readonly readyState?: string
+  /** The peer's address, as socket.io's handshake reports it. */
+  readonly remoteAddress?: string
+  /** The HTTP request that opened the connection. */
+  readonly request?: { readonly headers?: Readonly<Record<string, string | string[] | undefined>>; readonly url?: string }
   on(event: string, listener: (...args: any[]) => void): unknown
   off?(event: string, listener: (...args: any[]) => void): unknown
   removeListener(event: string, listener: (...args: any[]) => void): unknown
@@ -58,6 +64,21 @@ export interface ServerAccess {
   /** Whether this name-check function is the last one socket.io tries. */
   isLastParent(check: unknown): boolean
   sockets(namespace: Namespace): Socket[]
+  /**
+   * Whether a socket that entered the namespace's middleware is still on its way in. socket.io 4.x keeps
+   * such sockets until they connect or are refused; 2.x keeps no list, so a socket counts until it is refused
+   * by the router or its connection closes.
+   */
+  isJoining(namespace: Namespace, socket: Socket): boolean
+  /**
+   * Calls `listener` (with the namespace as `this`) for each socket socket.io forgets: a connected socket
+   * that left, and on 4.x a socket a middleware refused or whose connection closed before it connected.
+   * It also makes the router the only one to remove the namespace: socket.io 4.6+ with
+   * `cleanupEmptyChildNamespaces` would delete a parent's child the moment its last socket leaves.
+   */
+  watchLeaving(namespace: Namespace, listener: (this: Namespace, socket: Socket) => void): void
+  /** Connection state recovery (socket.io 4.6+), when the server has it on. */
+  recovery(): { readonly maxDisconnectionDuration: number; readonly skipMiddlewares: boolean } | undefined
   /** How many sockets are connected to `namespace`, without listing them. */
   socketCount(namespace: Namespace): number
   /** The engine.io connections open now. */
@@ -109,6 +130,27 @@ export function accessServer(io: ServerLike): ServerAccess {
     sockets(namespace) {
       const sockets = (namespace as any).sockets
       return sockets instanceof Map ? [...sockets.values()] : Object.values(sockets)
+    },
+    isJoining(namespace, socket) {
+      // socket.io 4.8 keeps joining sockets in `_preConnectSockets`; 4.0 to 4.7 and 2.x keep no list.
+      const joining = (namespace as any)._preConnectSockets as Map<string, unknown> | undefined
+      return joining === undefined || joining.has(socket.id)
+    },
+    watchLeaving(namespace, listener) {
+      // 4.x sockets call `nsp._remove(socket)` from `_cleanup()`; 2.x ones call `nsp.remove(socket)` when
+      // they close, and a refused 2.x socket was never added. 4.6+ with `cleanupEmptyChildNamespaces`
+      // installs an own `_remove` on each child that closes and unregisters it once empty: this one, over
+      // the prototype's, replaces it.
+      const method = generation === 4 ? '_remove' : 'remove'
+      const forget = Object.getPrototypeOf(namespace)[method] as (socket: Socket) => void
+      ;(namespace as any)[method] = function (this: Namespace, socket: Socket): void {
+        forget.call(this, socket)
+        listener.call(this, socket)
+      }
+    },
+    recovery() {
+      const options = server._opts?.connectionStateRecovery
+      return options ? { maxDisconnectionDuration: options.maxDisconnectionDuration, skipMiddlewares: options.skipMiddlewares } : undefined
     },
     socketCount(namespace) {
       const sockets = (namespace as any).sockets

@@ -14,6 +14,7 @@ async function setup(t: Test, kind: ServerKind = '4', overrides: Partial<GateHoo
   const live = new Set<unknown>()
   const created: [string, boolean][] = []
   const refused: [string, string][] = []
+  const claims = { taken: 0, dropped: 0 }
   const hooks: GateHooks = {
     server,
     classify: (name) => (name.includes('%') ? codes.INVALID_NAME : matcher.match(name) ?? codes.NO_ROUTE),
@@ -23,16 +24,24 @@ async function setup(t: Test, kind: ServerKind = '4', overrides: Partial<GateHoo
       return new RefusalError(code, message)
     },
     capRefusal: () => undefined,
+    // As the router does: the caps first, then a claim that is given back unless a namespace is created.
+    claim: (match, name) => {
+      const full = hooks.capRefusal(match, name)
+      if (full) return full
+      claims.taken++
+      let dropped = false
+      return { connection: undefined, key: undefined, drop: () => { if (!dropped) { dropped = true; claims.dropped++ } } }
+    },
     authorizeCreation: async () => true,
     isLive: (namespace) => live.has(namespace),
-    created: (namespace, _match: RouteMatch, byClient) => {
+    created: (namespace, _match: RouteMatch, claim) => {
       live.add(namespace)
-      created.push([namespace.name, byClient])
+      created.push([namespace.name, claim !== undefined])
     },
     ...overrides,
   }
   const gate = createGate(io, hooks)
-  return { io, url, gate, created, refused, live }
+  return { io, url, gate, created, refused, live, claims }
 }
 
 for (const sync of [true, false]) {
@@ -96,7 +105,7 @@ for (const kind of ['2', '4'] as ServerKind[]) {
 t.test('caps: before authorize, and again after it unless the namespace appeared meanwhile', async (t) => {
   let cap = 0
   let live = 0
-  const { io, url, refused } = await setup(t, '4', {
+  const { io, url, refused, claims } = await setup(t, '4', {
     capRefusal: (_match, name) => (live >= cap ? new RefusalError(codes.LIMIT, `full for ${name}`) : undefined),
     // /room/3 takes longer, so /room/2 is created first.
     authorizeCreation: async (match) => {
@@ -120,6 +129,7 @@ t.test('caps: before authorize, and again after it unless the namespace appeared
   t.pass('the racer into /room/2 is let in: joining an existing namespace needs no room')
   t.same(refused, [])
   t.same(namespaceNames(io).sort(), ['/', '/room/2'])
+  t.same(claims, { taken: 3, dropped: 2 }, 'claims given back when refused after authorize, or when the namespace was joined instead of created')
 })
 
 t.test('a later parent gets unrouted names', async (t) => {

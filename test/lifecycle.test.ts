@@ -16,6 +16,8 @@ async function setup(t: Test, kind: ServerKind = '4', options: Partial<Lifecycle
   const lifecycle = createLifecycle(accessServer(io), parent, {
     ttl: false,
     maxNamespaces: Infinity,
+    perConnection: Infinity,
+    perClient: Infinity,
     onRemoved: (namespace) => removed.push(namespace.name),
     onOrphan: (socket) => orphans.push(socket.nsp.name),
     ...options,
@@ -27,7 +29,7 @@ async function setup(t: Test, kind: ServerKind = '4', options: Partial<Lifecycle
     const existing = registry(name)
     if (existing) return existing
     const created = parent.createChild(name)
-    const adopt = () => { if (!lifecycle.matchOf(created)) lifecycle.adopt(created, matcher.match(name)!, byClient) }
+    const adopt = () => { if (!lifecycle.matchOf(created)) lifecycle.adopt(created, matcher.match(name)!, byClient ? lifecycle.claim(undefined, undefined) : undefined) }
     if (eager) adopt()
     else created.use((_socket: unknown, next: () => void) => { adopt(); next() })
     return created
@@ -131,7 +133,7 @@ t.test('a pending socket whose connection closes no longer keeps the namespace',
   // Adopted once the socket is on its way in, so the grace period starts with a pending socket.
   const nsp = parent.createChild('/room/1')
   nsp.use((socket: any) => {
-    lifecycle.adopt(nsp, matcher.match('/room/1')!, false)
+    lifecycle.adopt(nsp, matcher.match('/room/1')!)
     lifecycle.enter(socket)
   }) // never calls next
   const peer = client('/room/1')
@@ -164,16 +166,25 @@ t.test('socket.io 4.8: a pending socket refused by a later middleware is noticed
 })
 
 t.test('a client-created namespace whose only socket was refused goes at once', async (t) => {
-  const { io, lifecycle, removed, join } = await setup(t)
+  const { io, lifecycle, removed, join } = await setup(t, '2')
   const { socket, peer } = await join('/room/1')
   lifecycle.enter(socket)
   const gone = once(peer, 'disconnect')
   socket.disconnect()
   await gone
   lifecycle.settle(socket, false)
-  t.same(removed, [], 'not in the same turn')
-  await delay(5)
-  t.same(removed, ['/room/1'])
+  await until(() => removed.length === 1, 'the namespace is removed')
+  t.same(namespaceNames(io), ['/'])
+})
+
+t.test('a client-created namespace whose only joining socket socket.io forgot goes at once', async (t) => {
+  const { io, lifecycle, removed, join } = await setup(t)
+  const { socket, peer } = await join('/room/1')
+  lifecycle.enter(socket)
+  const gone = once(peer, 'disconnect')
+  socket.disconnect()
+  await gone
+  await until(() => removed.length === 1, 'the namespace is removed')
   t.same(namespaceNames(io), ['/'])
 })
 
