@@ -37,8 +37,13 @@ rmSync(packDir, { recursive: true, force: true })
 mkdirSync(packDir, { recursive: true })
 const tarball = join(packDir, execFileSync(npm, ['pack', '--silent', '--pack-destination', packDir], { encoding: 'utf8' }).trim())
 console.log(`test-packed: attw and publint on ${tarball}`)
-execFileSync(process.execPath, [bin('@arethetypeswrong/cli', 'attw'), tarball], { stdio: 'inherit' })
-execFileSync(process.execPath, [bin('publint', 'publint'), tarball, '--strict'], { stdio: 'inherit' })
+for (const [name, command, ...args] of [['@arethetypeswrong/cli', 'attw'], ['publint', 'publint', '--strict']]) {
+  try {
+    execFileSync(process.execPath, [bin(name, command), tarball, ...args], { stdio: 'inherit' })
+  } catch {
+    fail(`${command} found problems in the packed package (above)`)
+  }
+}
 
 // 2. The tarball unpacked into .cache/legacy-node/node_modules, and the tests copied beside it, so that
 // require('socket.io-ns-router') and import find it as they find an installed package. Everything else
