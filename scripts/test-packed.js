@@ -68,7 +68,7 @@ if (missing.length) {
   if (!existsSync(join(NODES, 'package.json'))) writeFileSync(join(NODES, 'package.json'), '{ "private": true }\n')
   const specs = missing.map((version) => `${alias(version)}@npm:${platformPackage}@${version}`)
   try {
-    execFileSync(npm, ['install', '--prefix', NODES, '--no-audit', '--no-fund', '--ignore-scripts', ...specs], { stdio: 'inherit' })
+    execFileSync(npm, ['install', '--prefix', NODES, '--save-exact', '--no-audit', '--no-fund', '--ignore-scripts', ...specs], { stdio: 'inherit' })
   } catch {
     fail(`could not install ${specs.join(' ')} from the npm registry`)
   }
