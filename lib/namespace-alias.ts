@@ -101,8 +101,8 @@ export function createAliases(
       connecting = undefined
       const data = last?.packet.data as string | undefined
       // '0' + name, then the end, a query ('?', protocol 3) or the payload (',').
-      const end = data?.charCodeAt(name.length + 1)
-      return data?.startsWith(name, 1) && (end === undefined || end === 44 || end === 63) ? last?.connection : undefined
+      const after = data?.charAt(name.length + 1)
+      return data?.startsWith(name, 1) && (after === '' || after === ',' || after === '?') ? last?.connection : undefined
     },
   }
 }

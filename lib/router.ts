@@ -261,7 +261,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     const parsed = parseName(path, settings.maxNameLength)
     // A canonical spelling is its own canonical spelling: match it as it is, without parsing it again.
     if (!isProblem(parsed)) return parsed.canonical !== path && matcher.match(parsed.canonical) ? parsed.canonical : undefined
-    if (!legacy || !gate.isLast()) return undefined
+    // Only a name socket.io would rewrite before the router's check needs a stand-in: any other name
+    // reaches the check as it is (or whatever serves it, as on plain socket.io).
+    if (!legacy || !gate.isLast() || server.legacyName(path) === path) return undefined
     const standIn = `/~ns-router-refusal-${++standInCount}`
     standIns.set(standIn, path)
     return standIn

@@ -3,7 +3,7 @@ import { codes, RefusalError, type ErrorCode } from '../lib/errors.js'
 import { createGate, type GateHooks } from '../lib/gate.js'
 import { compileRoutes, type RouteMatch } from '../lib/matcher.js'
 import { accessServer } from '../lib/server-compat.js'
-import { clientV2, clientV4, connected, delay, namespaceNames, once, startServer, type ServerKind } from './helpers/io.js'
+import { clientV2, clientV4, connected, delay, namespaceNames, once, startServer, until, type ServerKind } from './helpers/io.js'
 
 const matcher = compileRoutes({ room: '/room/:id' })
 
@@ -168,4 +168,24 @@ t.test('socket.io 4.0 calls createChild twice for racing creators (socket.io#413
   await Promise.all([connected(clientV4(t, url + '/room/1')), connected(clientV4(t, url + '/room/1'))])
   t.same(created, [['/room/1', true]])
   t.equal(io.of('/room/1').sockets.size, 2)
+})
+
+t.test("a client gone while authorize decided: nothing is created and its claim is given back", async (t) => {
+  let release: (allowed: boolean) => void = () => {}
+  const connection = { readyState: 'open', on() {}, removeListener() {} }
+  let dropped = 0
+  const { io, url, created } = await setup(t, '4', {
+    claim: () => ({ connection, key: 'k', drop: () => { dropped++ } }),
+    authorizeCreation: () => new Promise<boolean>((resolve) => (release = resolve)),
+  })
+  const client = clientV4(t, url + '/room/1')
+  const refused = once(client, 'connect_error')
+  await until(() => release.length === 1, 'authorize is deciding')
+  connection.readyState = 'closed'
+  release(true)
+  const [err] = await refused
+  t.equal(err.message, 'Invalid namespace', 'socket.io found no parent that takes it')
+  t.same(created, [])
+  t.equal(dropped, 1)
+  t.same(namespaceNames(io), ['/'])
 })

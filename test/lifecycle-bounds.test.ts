@@ -48,7 +48,7 @@ const openers: Record<string, Opener> = {
         const socket = root.io.socket(name)
         sockets.set(name, socket)
         const outcome = outcomeOf(socket)
-        if (known) socket.open()
+        if (known) (socket as unknown as { open(): void }).open()
         return outcome
       })),
       leave: (name) => sockets.get(name).disconnect(),
@@ -212,4 +212,21 @@ t.test('a CONNECT the router cannot tie to a connection at creation still meets 
   const outcomes = await raw.connectAll([chat(1), chat(2), chat(3), chat(4)])
   t.same(count(outcomes), { connected: 1, [codes.CONNECTION_LIMIT]: 2, [codes.LIMIT]: 1 }, 'maxNamespaces at creation, the connection bound in the middleware')
   await until(() => router.stats().namespaces === 1, 'the namespaces refused at the door are gone')
+})
+
+t.test('socket.io 2.x: a creation waiting for / to connect is let go when its connection closes', async (t) => {
+  const { io, url } = await startServer(t, '2')
+  // socket.io 2.x holds a namespace CONNECT until `/` is through its middleware: hold `/` there.
+  let held = false
+  io.use((_socket: unknown, _next: () => void) => { held = true })
+  const router = createNamespaceRouter(io, { emptyNamespaceTtlMs: 3_600_000, routes: { chat: CHAT } })
+  const raw = await rawClient(t, url, { eio: 3 })
+  await until(() => held, '/ is in its middleware')
+  const created = nextEvent(router, 'namespace.created')
+  void raw.connect(chat(1))
+  await created
+  t.equal(router.stats().joining, 0, 'no socket yet: socket.io keeps the CONNECT for later')
+  const removed = nextEvent(router, 'namespace.removed')
+  await raw.close()
+  t.same(await removed, { route: 'chat', name: chat(1) }, 'removed at once, not after the hour of grace')
 })
