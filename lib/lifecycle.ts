@@ -158,6 +158,11 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
   const holdings = new WeakMap<EngineConnection, Holding>()
   let removed = 0
 
+  // A connection no longer holds `item`; a closed connection holds nothing any more.
+  const letGo = (connection: EngineConnection, item: Socket | Entry): void => {
+    holdings.get(connection)?.items.delete(item)
+  }
+
   const countKey = (key: string | undefined, delta: number): void => {
     if (key === undefined) return
     const count = (perKey.get(key) ?? 0) + delta
@@ -172,8 +177,8 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     perRoute.set(route, (perRoute.get(route) as number) - 1)
     countKey(entry.key, -1)
     // What connections hold of it goes with it, so that nothing keeps a removed namespace reachable.
-    for (const connection of entry.reserved) holdings.get(connection)?.items.delete(entry)
-    for (const socket of entry.pending.values()) holdings.get(socket.conn)?.items.delete(socket)
+    for (const connection of entry.reserved) letGo(connection, entry)
+    for (const socket of entry.pending.values()) letGo(socket.conn, socket)
     removed++
     await removeNamespace(server, parent, namespace)
     entry.release()
@@ -181,18 +186,18 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     options.onRemoved(namespace, entry.match)
   }
 
-  // A pending socket whose connection closed, or that socket.io dropped before it connected (a later
-  // middleware refused it), is not on its way in any more; nor is a reservation of a closed connection.
-  // Checked when it matters, rather than with a listener per socket.
-  const prune = (namespace: Namespace, entry: Entry): void => {
-    for (const [id, socket] of entry.pending) {
-      if (socket.conn.readyState !== 'open' || !server.isJoining(namespace, socket)) entry.pending.delete(id)
-    }
-    for (const connection of entry.reserved) if (connection.readyState !== 'open') entry.reserved.delete(connection)
+  // Whether a pending socket is still on its way in. socket.io 4.0 to 4.7 say nothing when a middleware
+  // after the router's refuses a socket: that is found out here, when it matters (a removal is due, or its
+  // connection is at its bound), rather than with a listener per socket.
+  const stillJoining = (entry: Entry, socket: Socket): boolean => {
+    if (server.isJoining(entry.namespace, socket)) return true
+    entry.pending.delete(socket.id)
+    letGo(socket.conn, socket)
+    return false
   }
 
   const isEmpty = (namespace: Namespace, entry: Entry): boolean => {
-    prune(namespace, entry)
+    for (const socket of entry.pending.values()) stillJoining(entry, socket)
     return entry.pending.size === 0 && entry.reserved.size === 0 && server.socketCount(namespace) === 0
   }
 
@@ -226,16 +231,15 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
   }
 
   const recheck = (namespace: Namespace, entry: Entry): void => {
-    if (entries.get(namespace) !== entry) return
     if (entry.populated) schedule(namespace, entry)
     else removeIfAbandoned(namespace, entry)
   }
 
   // One listener shared by every connection that holds something: what it held is let go at once.
   function onClose(this: EngineConnection): void {
-    const holding = holdings.get(this)
+    const holding = holdings.get(this) as Holding
     holdings.delete(this)
-    for (const item of holding?.items ?? []) {
+    for (const item of holding.items) {
       if (isEntry(item)) {
         item.reserved.delete(this)
         recheck(item.namespace, item)
@@ -256,15 +260,14 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     return holding
   }
 
-  // What a connection holds, counted exactly only when it is at its bound: a socket refused by a
-  // middleware after the router's leaves no trace the router hears of.
+  // What a connection holds, counted exactly only when it is at its bound: on socket.io 4.5 to 4.7 a socket
+  // refused by a middleware after the router's leaves no trace the router hears of.
   const isFull = (holding: Holding): boolean => {
     if (holding.items.size + holding.creating < options.perConnection) return false
     for (const item of holding.items) {
-      const stale = isEntry(item)
-        ? !item.reserved.has(holding.connection) || entries.get(item.namespace) !== item
-        : !item.connected && !entries.get(item.nsp)?.pending.has(item.id)
-      if (stale) holding.items.delete(item)
+      if (isEntry(item) || item.connected) continue
+      const entry = entries.get(item.nsp) as Entry
+      if (!stillJoining(entry, item)) recheck(item.nsp, entry)
     }
     return holding.items.size + holding.creating >= options.perConnection
   }
@@ -274,7 +277,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
   function onLeft(this: Namespace, socket: Socket): void {
     const entry = entries.get(this)
     if (entry?.pending.delete(socket.id)) {
-      holdings.get(socket.conn)?.items.delete(socket)
+      letGo(socket.conn, socket)
       recheck(this, entry)
     }
   }
@@ -282,7 +285,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
   // One listener shared by every socket (`this` is the socket) rather than a closure per socket. A
   // namespace object is adopted once, so the entry found is the one the socket settled in, or none.
   function onDisconnect(this: Socket, reason: string): void {
-    holdings.get(this.conn)?.items.delete(this)
+    letGo(this.conn, this)
     const namespace = this.nsp
     const entry = entries.get(namespace)
     if (!entry) return
@@ -304,7 +307,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       socket.on('disconnect', onDisconnect)
       return
     }
-    holdings.get(socket.conn)?.items.delete(socket)
+    letGo(socket.conn, socket)
     recheck(namespace, entry)
   }
 

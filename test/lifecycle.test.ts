@@ -239,3 +239,29 @@ t.test('caps and counts', async (t) => {
   lifecycle.settle(socket, true)
   t.pass('sockets of removed namespaces are ignored')
 })
+
+t.test('claims: counted against a connection and a key until adopted or dropped, once', async (t) => {
+  const { io, lifecycle, namespace, client } = await setup(t, '4', { perConnection: 1, perClient: 1 })
+  let closeListeners = 0
+  const connection = { readyState: 'open', on: () => { closeListeners++ }, removeListener() {} }
+  t.equal(lifecycle.keyOf(connection, () => 'k'), 'k')
+  t.equal(lifecycle.keyOf(connection, () => 'other'), 'k', 'computed once per connection')
+  t.equal(lifecycle.clientBound(connection, 'k'), undefined)
+  const claim = lifecycle.claim(connection, 'k')
+  t.equal(lifecycle.clientBound(connection, 'k'), 'connection', 'a pending creation takes a place')
+  claim.drop()
+  claim.drop()
+  t.equal(lifecycle.clientBound(connection, 'k'), undefined, 'given back once, not twice')
+  // Adopted: the namespace holds the key's place, and the connection's until its socket comes.
+  const nsp = namespace('/room/7', false, false)
+  lifecycle.adopt(nsp, matcher.match('/room/7')!, lifecycle.claim(connection, 'k'))
+  t.equal(lifecycle.clientBound({ on() {}, removeListener() {} }, 'k'), 'client', 'the key is at its bound')
+  t.equal(lifecycle.clientBound(connection, 'other'), 'connection', 'the connection holds its reservation')
+  await lifecycle.removeAll()
+  t.equal(lifecycle.clientBound(connection, 'k'), undefined, 'removal gives both back')
+  t.equal(closeListeners, 1, 'one close listener per connection')
+  const plain = io.of('/plain')
+  const socket = new Promise<any>((resolve) => plain.once('connection', resolve))
+  client('/plain')
+  t.equal(lifecycle.enter(await socket), undefined, 'a socket of a namespace the lifecycle does not know is let be')
+})
