@@ -14,7 +14,7 @@ export const codes = {
   ROUTE_PATTERN: 'ERR_ROUTE_PATTERN',
   /** Two routes share a name, or two patterns would match the same names. */
   ROUTE_DUPLICATE: 'ERR_ROUTE_DUPLICATE',
-  /** A RegExp route or param constraint is prone to catastrophic backtracking (safe-regex2). */
+  /** A RegExp route or param constraint is prone to catastrophic backtracking (nested quantifiers). */
   ROUTE_UNSAFE_REGEX: 'ERR_ROUTE_UNSAFE_REGEX',
   /** A route name cannot be used in the event name `dynamic.group.<name>`. */
   ROUTE_NAME: 'ERR_ROUTE_NAME',

@@ -1,5 +1,6 @@
 import createDebug from 'debug'
 import type { Namespace, Socket } from 'socket.io'
+import { fromEntries } from './from-entries.js'
 import type { CompiledRoute, RouteMatch } from './matcher.js'
 import { removeNamespace, retire } from './removal.js'
 import type { EngineConnection, ServerAccess } from './server-compat.js'
@@ -406,7 +407,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
         sockets += server.socketCount(namespace)
         joining += entry.pending.size
       }
-      return { namespaces: entries.size, byRoute: Object.fromEntries(perRoute), sockets, joining, removed }
+      return { namespaces: entries.size, byRoute: fromEntries(perRoute), sockets, joining, removed }
     },
     async removeAll() {
       await Promise.all([...entries].map(([namespace, entry]) => remove(namespace, entry)))

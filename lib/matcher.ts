@@ -1,5 +1,5 @@
 import createDebug from 'debug'
-import safeRegex from 'safe-regex2'
+import { isSafeRegex } from './regex-safety.js'
 import { codes, NamespaceRouterError, type ErrorCode } from './errors.js'
 import { createRouteTable, type Segment } from './route-table.js'
 import type { Authorize, RouteInput } from './types.js'
@@ -76,7 +76,7 @@ export interface Matcher {
  */
 export interface MatcherOptions {
   readonly maxParamLength?: number
-  /** Accept RegExps (routes and param constraints) that safe-regex2 flags as prone to catastrophic backtracking. */
+  /** Accept RegExps (routes and param constraints) that the ReDoS check flags as prone to catastrophic backtracking. */
   readonly allowUnsafeRegex?: boolean
 }
 
@@ -111,7 +111,7 @@ export function compileRoutes(routes: Readonly<Record<string, RouteInput>>, opti
     } else {
       const route: CompiledRoute = { name, kind: 'regexp', pattern, authorize, maxNamespaces, keys: [] }
       const regexp = anchor(pattern)
-      if (!options.allowUnsafeRegex && !safeRegex(regexp)) {
+      if (!options.allowUnsafeRegex && !isSafeRegex(regexp)) {
         throw new NamespaceRouterError(
           codes.ROUTE_UNSAFE_REGEX,
           `route ${JSON.stringify(name)}: ${String(pattern)} is prone to catastrophic backtracking (allowUnsafeRegex to accept it)`,
@@ -227,7 +227,7 @@ function parsePattern(name: string, pattern: string, allowUnsafeRegex: boolean):
       } catch {
         return fail(`has an invalid constraint ${JSON.stringify(source)}`)
       }
-      if (!allowUnsafeRegex && !safeRegex(constraint)) {
+      if (!allowUnsafeRegex && !isSafeRegex(constraint)) {
         fail(`constrains :${key} with ${JSON.stringify(source)}, which is prone to catastrophic backtracking (allowUnsafeRegex to accept it)`, codes.ROUTE_UNSAFE_REGEX)
       }
       return { kind: 'param', constraint }

@@ -1,5 +1,6 @@
 import { addressKey, type ClientKey } from './client-key.js'
 import { codes, NamespaceRouterError } from './errors.js'
+import { fromEntries } from './from-entries.js'
 import { DEFAULT_MAX_PARAM_LENGTH } from './matcher.js'
 import { DEFAULT_MAX_NAME_LENGTH } from './name.js'
 import type { RouteInput, RoutePatterns } from './types.js'
@@ -44,7 +45,7 @@ export interface RouterOptions<Routes extends RoutePatterns> {
    * address's /64). Behind a trusted reverse proxy, use `forwardedFor([proxy addresses])`.
    */
   readonly clientKey?: ClientKey
-  /** Accept RegExps that safe-regex2 flags as prone to catastrophic backtracking. Default false. */
+  /** Accept RegExps that the ReDoS check flags as prone to catastrophic backtracking (nested quantifiers). Default false. */
   readonly allowUnsafeRegex?: boolean
 }
 
@@ -113,5 +114,5 @@ export function resolveOptions(options: Omit<RouterOptions<RoutePatterns>, 'rout
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+  return fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 }

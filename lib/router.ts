@@ -5,6 +5,7 @@ import { clientKeyOf } from './client-key.js'
 import { createEmitter } from './emitter.js'
 import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
 import { createGate } from './gate.js'
+import { fromEntries } from './from-entries.js'
 import { createLifecycle, type Claim } from './lifecycle.js'
 import { compileRoutes, type RouteMatch } from './matcher.js'
 import { createAliases } from './namespace-alias.js'
@@ -293,7 +294,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     },
     stats() {
       const counts = lifecycle.counts()
-      const byRoute = Object.fromEntries([...matcher.routes.keys()].map((route) => [route, counts.byRoute[route] ?? 0]))
+      const byRoute = fromEntries([...matcher.routes.keys()].map((route) => [route, counts.byRoute[route] ?? 0] as const))
       return { ...counts, byRoute, refusals: { ...refusals }, created }
     },
     async close() {

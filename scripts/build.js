@@ -1,4 +1,5 @@
-// Builds lib/ twice with tsc: ESM into dist/esm and CommonJS into dist/cjs, each with its own types.
+// Builds lib/ twice with tsc: ESM into dist/esm and CommonJS into dist/cjs, each with its own types. The
+// CommonJS build also compiles lib/legacy-entry.cts, the `require('socket.io-ns-router/legacy')` function.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -7,20 +8,17 @@ const require = createRequire(import.meta.url)
 const tsc = require.resolve('typescript/bin/tsc')
 
 rmSync('dist', { recursive: true, force: true })
+rmSync('legacy', { recursive: true, force: true })
 for (const config of ['tsconfig.build.esm.json', 'tsconfig.build.cjs.json']) {
   execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit' })
 }
-mkdirSync('dist/esm', { recursive: true })
 writeFileSync('dist/esm/package.json', '{ "type": "module" }\n')
 writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n')
 
-// The seed's apps call require('./io-handler')(io): the CommonJS entry of the legacy subpath is the
-// function itself, still carrying its named export.
+// Resolvers that ignore "exports" (Node before 12.17, TypeScript's `moduleResolution: node`) look for a
+// legacy/ folder: its package.json sends them to the CommonJS entry and its types.
+mkdirSync('legacy')
 writeFileSync(
-  'dist/cjs/legacy-entry.js',
-  "'use strict'\nconst legacy = require('./legacy.js')\nmodule.exports = Object.assign(legacy.ioHandler.bind(null), legacy)\n",
-)
-writeFileSync(
-  'dist/cjs/legacy-entry.d.ts',
-  "import { ioHandler } from './legacy.js'\ndeclare const entry: typeof ioHandler & typeof import('./legacy.js')\nexport = entry\n",
+  'legacy/package.json',
+  JSON.stringify({ main: '../dist/cjs/legacy-entry.cjs', types: '../dist/cjs/legacy-entry.d.cts' }, null, 2) + '\n',
 )

@@ -1,5 +1,5 @@
 // The demo in a real browser: Debian's Chromium driven by playwright-core, a socket.io-client 2.x
-// page and a 4.x page in one routed namespace. .ci/run installs the chromium package.
+// page and a 4.x page in one routed namespace. npm test installs the chromium package (scripts/provision.js).
 import { existsSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +12,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 t.test('v2 and v4 pages chat in one routed namespace, and only there', async (t) => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: the browser test needs Debian's chromium package (apt-get install chromium; .ci/run does it)`)
+    throw new Error(`${CHROMIUM} not found: the browser test needs Debian's chromium package (apt-get install chromium; npm test does it when run as root)`)
   }
   const demo = await startDemo({ port: 0 })
   t.teardown(() => demo.close())

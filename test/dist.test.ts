@@ -1,6 +1,6 @@
 // Loads the built package the way users do: `import` (ESM) and `require` (CommonJS), through the
 // package's own "exports" map. `npm test` builds first.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import t from 'tap'
 import { clientV2, once, startServer } from './helpers/io.js'
@@ -34,8 +34,12 @@ t.test('CommonJS: require() works, and the legacy subpath is the function itself
   t.same(await once(client, 'topic'), ['12'])
 })
 
-t.test('both builds ship types', async (t) => {
-  for (const file of ['esm/index.d.ts', 'cjs/index.d.ts', 'esm/legacy.d.ts', 'cjs/legacy-entry.d.ts']) {
-    t.ok(existsSync(new URL(`../dist/${file}`, import.meta.url)), file)
-  }
+t.test('every file the package and legacy/ point at is built, types included', async (t) => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  const stub = JSON.parse(readFileSync(new URL('../legacy/package.json', import.meta.url), 'utf8'))
+  const targets = (value: unknown): string[] => typeof value === 'string' ? [value] : Object.values(value as object).flatMap(targets)
+  const files = [pkg.main, pkg.types, ...targets(pkg.exports), ...[stub.main, stub.types].map((file: string) => file.replace('../', './'))]
+  t.ok(files.includes('./dist/cjs/legacy-entry.d.cts') && files.includes('./dist/esm/legacy.d.ts'), 'both builds ship types')
+  for (const file of files) t.ok(existsSync(new URL(`../${file}`, import.meta.url)), file)
+  t.equal(stub.main, '../dist/cjs/legacy-entry.cjs', 'a resolver without "exports" finds the same CommonJS entry')
 })

@@ -32,7 +32,7 @@ export interface RedisServer {
 export async function startRedis(t: Test): Promise<RedisServer> {
   const binary = process.env.REDIS_SERVER ?? 'redis-server'
   if (spawnSync(binary, ['--version']).error) {
-    throw new Error(`${binary} not found: these tests need a real Redis. Install the Debian package redis-server (apt-get install redis-server; .ci/run does it).`)
+    throw new Error(`${binary} not found: these tests need a real Redis. Install the Debian package redis-server (apt-get install redis-server; npm test does it when run as root).`)
   }
   const port = await freePort()
   const server = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })

@@ -1,0 +1,21 @@
+// The built ESM declarations, as a user's `moduleResolution: nodenext` (or bundler) project sees them through
+// the package's "exports" (npm test builds dist/ before the type tests).
+import type { EventEmitter } from 'node:events'
+import { Server } from 'socket.io'
+import { codes, createNamespaceRouter, ioHandler as fromMain, RefusalError, type PathParams } from 'socket.io-ns-router'
+import { ioHandler } from 'socket.io-ns-router/legacy'
+
+const router = createNamespaceRouter(new Server(), { routes: { chat: '/category/:categoryId/item/:itemId/chat' } })
+router.on('dynamic.group.chat', ({ params }) => params.categoryId + params.itemId)
+// @ts-expect-error misspelt param
+router.on('dynamic.group.chat', ({ params }) => params.categoryID)
+// @ts-expect-error no such route
+router.namespace('nope', {})
+const refusal = new RefusalError(codes.FORBIDDEN, 'no')
+const code: 'NS_FORBIDDEN' = codes.FORBIDDEN
+const chat: PathParams<'/c/:id'> = { id: '1' }
+
+const ee: EventEmitter = ioHandler(new Server(), { chat: /category\/(\d+)\/item\/(\d+)\/chat/ })
+// @ts-expect-error routes are RegExps or path patterns
+fromMain(new Server(), { chat: 42 })
+void [refusal, code, chat, ee]
