@@ -13,7 +13,7 @@ t.before(() => {
 
 t.test('ESM: named exports from the package and the legacy subpath', async (t) => {
   const esm = await import('socket.io-ns-router')
-  t.same(Object.keys(esm).sort(), ['DEFAULTS', 'NamespaceRouterError', 'RefusalError', 'codes', 'createNamespaceRouter', 'ioHandler'])
+  t.same(Object.keys(esm).sort(), ['DEFAULTS', 'NamespaceRouterError', 'RefusalError', 'addressKey', 'codes', 'createNamespaceRouter', 'forwardedFor', 'ioHandler'])
   const legacy = await import('socket.io-ns-router/legacy')
   t.equal(typeof legacy.ioHandler, 'function')
 })

@@ -19,3 +19,10 @@ const ee: EventEmitter = ioHandler(new Server(), { chat: /category\/(\d+)\/item\
 // @ts-expect-error routes are RegExps or path patterns
 fromMain(new Server(), { chat: 42 })
 void [refusal, code, chat, ee]
+
+// The client-key helpers, from the built declarations.
+import { forwardedFor, type ClientKey } from 'socket.io-ns-router'
+const key: ClientKey = forwardedFor(['10.0.0.1'])
+createNamespaceRouter(new Server(), { routes: { chat: '/c/:id' }, clientKey: key, maxNamespacesPerConnection: 8 })
+// @ts-expect-error maxNamespacesPerClient is a number
+createNamespaceRouter(new Server(), { routes: { chat: '/c/:id' }, maxNamespacesPerClient: '8' })

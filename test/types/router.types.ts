@@ -110,3 +110,21 @@ createNamespaceRouter(io, { routes: {}, emptyNamespaceTtlMs: true })
 // @ts-expect-error maxNamespaces is a number
 createNamespaceRouter(io, { routes: { a: { path: '/a', maxNamespaces: '5' } } })
 void [live, refusedCount]
+
+// Bounds per connection and per client, and the client key.
+import { addressKey, codes, forwardedFor, type ClientKey } from '../../lib/index.js'
+const byTenant: ClientKey = ({ headers, address, query }) => String(headers['x-tenant'] ?? query.tenant ?? address)
+createNamespaceRouter(io, {
+  routes: { chat: '/c/:id' },
+  maxNamespacesPerConnection: 16,
+  maxNamespacesPerClient: Infinity,
+  clientKey: byTenant,
+})
+createNamespaceRouter(io, { routes: { chat: '/c/:id' }, clientKey: forwardedFor(['127.0.0.1']) })
+createNamespaceRouter(io, { routes: { chat: '/c/:id' }, clientKey: addressKey })
+// @ts-expect-error a client key is a string
+createNamespaceRouter(io, { routes: { chat: '/c/:id' }, clientKey: () => 1 })
+// @ts-expect-error the proxies are a list of addresses
+forwardedFor('127.0.0.1')
+const limits: ('NS_CONNECTION_LIMIT' | 'NS_CLIENT_LIMIT')[] = [codes.CONNECTION_LIMIT, codes.CLIENT_LIMIT]
+void limits
