@@ -1,4 +1,4 @@
-// Real socket.io servers on 127.0.0.1:0 and real clients of both generations, closed in teardown.
+// Real socket.io servers on 127.0.0.1:0 and real clients of every generation, closed in teardown.
 import { createServer, type Server as HttpServer } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
@@ -6,11 +6,58 @@ import { Server } from 'socket.io'
 import { io as connectV4, type Socket as ClientSocket } from 'socket.io-client'
 
 const require = createRequire(import.meta.url)
-const connectV2 = require('socket.io-client-v2') as (url: string, options?: object) => LegacyClientSocket
 
-/** The generations of server the suite runs against. '4' is the 4.8 in devDependencies. */
-export type ServerKind = '2' | '4' | '4.0' | '4.1' | '4.2' | '4.3' | '4.4' | '4.5' | '4.6' | '4.7'
+/**
+ * The socket.io servers the suite runs against, as npm aliases in devDependencies: '2' is 2.5 and '4' is
+ * the 4.8 of `socket.io`; the others are that minor's latest patch.
+ */
+export type ServerKind = '2.1' | '2' | '3.0' | '3.1' | '4.0' | '4.1' | '4.2' | '4.3' | '4.4' | '4.5' | '4.6' | '4.7' | '4'
 export const EVERY_4X_MINOR: ServerKind[] = ['4.0', '4.1', '4.2', '4.3', '4.4', '4.5', '4.6', '4.7', '4']
+/** Every tested server version of the peer range (`>=2.1.0 <5`), oldest first. */
+export const EVERY_SERVER: ServerKind[] = ['2.1', '2', '3.0', '3.1', ...EVERY_4X_MINOR]
+
+/** The socket.io-client versions the suite connects with: '2' is 2.5 and '4' is 4.8. */
+export type ClientKind = '2.1' | '2' | '3.0' | '3.1' | '4.0' | '4'
+export type LegacyClientKind = '2.1' | '2'
+export type ModernClientKind = '3.0' | '3.1' | '4.0' | '4'
+export const EVERY_CLIENT: ClientKind[] = ['2.1', '2', '3.0', '3.1', '4.0', '4']
+
+const SERVER_MODULES: Record<ServerKind, string> = {
+  '2.1': 'socket.io-2.1', '2': 'socket.io-v2', '3.0': 'socket.io-3.0', '3.1': 'socket.io-3.1',
+  '4.0': 'socket.io-4.0', '4.1': 'socket.io-4.1', '4.2': 'socket.io-4.2', '4.3': 'socket.io-4.3',
+  '4.4': 'socket.io-4.4', '4.5': 'socket.io-4.5', '4.6': 'socket.io-4.6', '4.7': 'socket.io-4.7', '4': 'socket.io',
+}
+const CLIENT_MODULES: Record<ClientKind, string> = {
+  '2.1': 'socket.io-client-2.1', '2': 'socket.io-client-v2', '3.0': 'socket.io-client-3.0',
+  '3.1': 'socket.io-client-3.1', '4.0': 'socket.io-client-4.0', '4': 'socket.io-client',
+}
+
+/** The version a kind stands for, for test titles: '2' is 2.5, '4' is 4.8. */
+export function versionOf(kind: ServerKind | ClientKind): string {
+  return kind === '2' ? '2.5' : kind === '4' ? '4.8' : kind
+}
+
+/** socket.io 2.x servers (engine.io 3, protocol v3 only). */
+export function isLegacyServer(kind: ServerKind): boolean {
+  return kind === '2' || kind === '2.1'
+}
+
+/** socket.io-client 2.x (engine.io protocol 3). */
+export function isLegacyClient(kind: ClientKind): kind is LegacyClientKind {
+  return kind === '2' || kind === '2.1'
+}
+
+/**
+ * Whether a server of `server` kind talks to a client of `client` kind at all:
+ * - socket.io 2.x speaks engine.io protocol 3 only: socket.io-client 2.x only;
+ * - socket.io 3.0 (engine.io 4.0) speaks protocol 4 only and has no `allowEIO3`: no socket.io-client 2.x;
+ * - socket.io 3.1 and 4.x speak protocol 4, and protocol 3 with `allowEIO3` (which `startServer` sets).
+ */
+export function accepts(server: ServerKind, client: ClientKind): boolean {
+  if (isLegacyServer(server)) return isLegacyClient(client)
+  if (server === '3.0') return !isLegacyClient(client)
+  return true
+}
 
 /** A socket.io-client 2.x socket (untyped package). */
 export interface LegacyClientSocket {
@@ -35,13 +82,16 @@ export interface Started {
   url: string
 }
 
-/** Starts a socket.io server of the given kind; v4 servers accept v2 clients (`allowEIO3`). */
+/**
+ * Starts a socket.io server of the given kind; 3.x and 4.x servers get `allowEIO3`, so that 3.1 and
+ * later accept v2 clients (3.0 has no such option: see `accepts`).
+ */
 export async function startServer(t: Teardown, kind: ServerKind = '4', options: object = {}): Promise<Started> {
   const http = createServer()
   let io: any
-  if (kind === '2') io = require('socket.io-v2')(http, options)
+  if (isLegacyServer(kind)) io = require(SERVER_MODULES[kind])(http, options)
   else if (kind === '4') io = new Server(http, { allowEIO3: true, ...options })
-  else io = new (require(`socket.io-${kind}`).Server)(http, { allowEIO3: true, ...options })
+  else io = new (require(SERVER_MODULES[kind]).Server)(http, { allowEIO3: true, ...options })
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   const { port } = http.address() as AddressInfo
   t.teardown(() => new Promise<void>((resolve) => {
@@ -52,18 +102,55 @@ export async function startServer(t: Teardown, kind: ServerKind = '4', options: 
   return { io, http, url: `http://127.0.0.1:${port}` }
 }
 
-/** A v3/v4 client socket for `url + nsp`; no reconnection, websocket only unless told otherwise. */
-export function clientV4(t: Teardown, url: string, options: Record<string, unknown> = {}): ClientSocket {
-  const socket = connectV4(url, { forceNew: true, reconnection: false, transports: ['websocket'], ...options })
+/**
+ * A socket.io-client 3.x or 4.x socket for `url + nsp` (4.8 unless told otherwise); no reconnection,
+ * websocket only unless told otherwise. The 3.x and 4.0 clients are typed as the 4.8 one.
+ */
+export function clientV4(t: Teardown, url: string, options: Record<string, unknown> = {}, kind: ModernClientKind = '4'): ClientSocket {
+  const connect = kind === '4' ? connectV4 : (require(CLIENT_MODULES[kind]).io as typeof connectV4)
+  const socket = connect(url, { forceNew: true, reconnection: false, transports: ['websocket'], ...options })
   t.teardown(() => { socket.close() })
   return socket
 }
 
-/** A socket.io-client 2.x socket for `url` (which includes the namespace). */
-export function clientV2(t: Teardown, url: string, options: Record<string, unknown> = {}): LegacyClientSocket {
-  const socket = connectV2(url, { forceNew: true, reconnection: false, transports: ['websocket'], ...options })
+/** A socket.io-client 2.x socket (2.5 unless told otherwise) for `url` (which includes the namespace). */
+export function clientV2(t: Teardown, url: string, options: Record<string, unknown> = {}, kind: LegacyClientKind = '2'): LegacyClientSocket {
+  const connect = require(CLIENT_MODULES[kind]) as (url: string, options?: object) => LegacyClientSocket
+  const socket = connect(url, { forceNew: true, reconnection: false, transports: ['websocket'], ...options })
   t.teardown(() => { socket.close() })
   return socket
+}
+
+/** Either generation of client socket, as far as the version-spanning tests use it. */
+export type AnyClientSocket = LegacyClientSocket | ClientSocket
+
+/**
+ * A client of any kind for `url` (which includes the namespace). `query` goes into the handshake
+ * query for every kind; `auth` is the CONNECT payload of 3.x/4.x clients, and socket.io-client 2.x,
+ * which has none, sends it as its CONNECT query (which 3.1+ servers hand over as `handshake.auth`).
+ */
+export function client(
+  t: Teardown,
+  kind: ClientKind,
+  url: string,
+  { query, auth, ...options }: { query?: Record<string, string>; auth?: Record<string, string>; [option: string]: unknown } = {},
+): AnyClientSocket {
+  if (isLegacyClient(kind)) return clientV2(t, url, { ...options, query: { ...query, ...auth } }, kind)
+  return clientV4(t, url, { ...options, ...(query && { query }), ...(auth && { auth }) }, kind)
+}
+
+/**
+ * The error a client of `kind` gets when its CONNECT is refused, as `{ message, data }`: socket.io-client
+ * 2.x gets `err.data` alone on an `error` event (or the message string when there is no data),
+ * 3.x/4.x get `connect_error`.
+ */
+export async function refusal(kind: ClientKind, socket: AnyClientSocket, ms = 3000): Promise<{ message: string; data?: any }> {
+  if (!isLegacyClient(kind)) {
+    const [err] = await once(socket, 'connect_error', ms)
+    return { message: err.message, data: err.data }
+  }
+  const [data] = await once(socket, 'error', ms)
+  return typeof data === 'string' ? { message: data } : { message: data.message, data }
 }
 
 /** Resolves with the arguments of the next `event`, or rejects after `ms` (so a hang fails the test). */
