@@ -2,7 +2,20 @@ import t, { type Test } from 'tap'
 import { createLifecycle, type LifecycleOptions } from '../lib/lifecycle.js'
 import { compileRoutes } from '../lib/matcher.js'
 import { accessServer } from '../lib/server-compat.js'
-import { clientV2, clientV4, connected, delay, namespaceNames, once, startServer, until, type ServerKind } from './helpers/io.js'
+import {
+  client as connectClient,
+  clientV4,
+  clientFor,
+  connected,
+  delay,
+  namespaceNames,
+  once,
+  SERVER_LINES,
+  startServer,
+  until,
+  versionOf,
+  type ServerKind,
+} from './helpers/io.js'
 
 const matcher = compileRoutes({ room: { path: '/room/:id', maxNamespaces: 2 }, other: '/other/:id' })
 
@@ -34,7 +47,7 @@ async function setup(t: Test, kind: ServerKind = '4', options: Partial<Lifecycle
     else created.use((_socket: unknown, next: () => void) => { adopt(); next() })
     return created
   }
-  const client = (name: string) => (kind === '2' ? clientV2(t, url + name) : clientV4(t, url + name))
+  const client = (name: string) => connectClient(t, clientFor(kind), url + name)
   const join = async (name: string) => {
     const socket = new Promise<any>((resolve) => namespace(name).once('connection', resolve))
     const peer = client(name)
@@ -44,8 +57,8 @@ async function setup(t: Test, kind: ServerKind = '4', options: Partial<Lifecycle
   return { io, url, parent, lifecycle, removed, orphans, namespace, client, join, registry }
 }
 
-for (const kind of ['2', '4'] as ServerKind[]) {
-  t.test(`an empty namespace is removed after the grace period (socket.io ${kind}.x)`, async (t) => {
+for (const kind of SERVER_LINES) {
+  t.test(`an empty namespace is removed after the grace period (socket.io ${versionOf(kind)})`, async (t) => {
     const { io, parent, lifecycle, removed, join } = await setup(t, kind, { ttl: 150 })
     const { socket, peer } = await join('/room/1')
     lifecycle.settle(socket, true)

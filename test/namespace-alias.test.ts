@@ -1,7 +1,19 @@
 import t from 'tap'
 import { createAliases, splitNamespace } from '../lib/namespace-alias.js'
 import { createNamespaceRouter } from '../lib/router.js'
-import { clientV2, clientV4, connected, EVERY_4X_MINOR, nextEvent, once, startServer, type ServerKind } from './helpers/io.js'
+import {
+  accepts,
+  clientV2,
+  clientV4,
+  connected,
+  EVERY_SERVER,
+  isLegacyServer,
+  nextEvent,
+  once,
+  SERVER_LINES,
+  startServer,
+  versionOf,
+} from './helpers/io.js'
 
 const NS = '/category/1/item/2/chat'
 
@@ -113,9 +125,10 @@ t.test('connections everyName leaves out only show decide their CONNECTs for //n
 })
 
 // The seed's frontend snippet asks for `${serverIoUrl}/${namespace}`, i.e. //category/1/item/2/chat.
-// socket.io 4.8 parses that as a URL with host "category"; 4.0 to 4.7 and 2.x keep the path.
-for (const kind of [...EVERY_4X_MINOR, '2'] as ServerKind[]) {
-  t.test(`the seed snippet verbatim on socket.io ${kind === '4' ? '4.8' : kind}`, async (t) => {
+// socket.io 4.8 parses that as a URL with host "category"; 4.0 to 4.7, 3.1 and 2.x keep the path. Every
+// server that takes socket.io-client 2 (all but 3.0); other clients: router-versions.test.ts.
+for (const kind of EVERY_SERVER.filter((kind) => accepts(kind, '2'))) {
+  t.test(`the seed snippet verbatim on socket.io ${versionOf(kind)}`, async (t) => {
     const { io, url } = await startServer(t, kind)
     const router = createNamespaceRouter(io, { routes: { chat: '/category/:categoryId/item/:itemId/chat' } })
     router.on('dynamic.group.chat', ({ socket }) => socket.on('say', (text: string) => socket.broadcast.emit('said', text)))
@@ -131,7 +144,7 @@ for (const kind of [...EVERY_4X_MINOR, '2'] as ServerKind[]) {
     t.same(await once(socket, 'topic'), ['hello'])
 
     // A canonical client in the same namespace: broadcasts cross in both directions.
-    const peer = kind === '2' ? clientV2(t, url + NS, { query: `ns=${NS}` }) : clientV4(t, url + NS)
+    const peer = isLegacyServer(kind) ? clientV2(t, url + NS, { query: `ns=${NS}` }) : clientV4(t, url + NS)
     await connected(peer)
     const toSeed = once(socket, 'said')
     peer.emit('say', 'to the seed client')
@@ -142,18 +155,20 @@ for (const kind of [...EVERY_4X_MINOR, '2'] as ServerKind[]) {
   })
 }
 
-t.test('the alias works over HTTP long-polling too', async (t) => {
-  const { io, url } = await startServer(t)
-  const router = createNamespaceRouter(io, { routes: { chat: '/category/:categoryId/item/:itemId/chat' } })
-  const announced = nextEvent(router, 'dynamic.group.chat')
-  const socket = clientV2(t, `${url}/${NS}`, { query: `ns=${NS}`, transports: ['polling'] })
-  const { socket: server } = await announced
-  await connected(socket)
-  io.of(NS).emit('topic', 'via broadcast')
-  t.same(await once(socket, 'topic'), ['via broadcast'])
-  server.disconnect()
-  await once(socket, 'disconnect')
-})
+for (const kind of SERVER_LINES.filter((kind) => accepts(kind, '2'))) {
+  t.test(`the alias works over HTTP long-polling too (socket.io ${versionOf(kind)})`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    const router = createNamespaceRouter(io, { routes: { chat: '/category/:categoryId/item/:itemId/chat' } })
+    const announced = nextEvent(router, 'dynamic.group.chat')
+    const socket = clientV2(t, `${url}/${NS}`, { query: `ns=${NS}`, transports: ['polling'] })
+    const { socket: server } = await announced
+    await connected(socket)
+    io.of(NS).emit('topic', 'via broadcast')
+    t.same(await once(socket, 'topic'), ['via broadcast'])
+    server.disconnect()
+    await once(socket, 'disconnect')
+  })
+}
 
 t.test('takeConnecting: the connection of the CONNECT for a name, once, after any aliasing', async (t) => {
   const connections = ['a', 'b'].map((id) => {

@@ -1,17 +1,17 @@
 import t from 'tap'
 import { accessServer } from '../lib/server-compat.js'
 import { closeAdapter, removeNamespace, retire, withProcessListeners } from '../lib/removal.js'
-import { clientV2, clientV4, connected, delay, namespaceNames, once, startServer, type ServerKind } from './helpers/io.js'
+import { client, clientFor, connected, delay, namespaceNames, once, SERVER_LINES, startServer, versionOf } from './helpers/io.js'
 
-for (const kind of ['2', '4'] as ServerKind[]) {
-  t.test(`removeNamespace on socket.io ${kind}.x`, async (t) => {
+for (const kind of SERVER_LINES) {
+  t.test(`removeNamespace on socket.io ${versionOf(kind)}`, async (t) => {
     const { io, url } = await startServer(t, kind)
     const parent = io.of(() => {})
     const nsp = parent.createChild('/room')
     nsp.on('connection', () => {})
-    const client = kind === '2' ? clientV2(t, url + '/room') : clientV4(t, url + '/room')
-    await connected(client)
-    const gone = once(client, 'disconnect')
+    const peer = client(t, clientFor(kind), url + '/room')
+    await connected(peer)
+    const gone = once(peer, 'disconnect')
     let closed = 0
     const close = nsp.adapter.close
     nsp.adapter.close = () => { closed++; return close?.call(nsp.adapter) }
@@ -38,20 +38,20 @@ t.test('removeNamespace tolerates a parent without children', async (t) => {
   t.same(namespaceNames(io), ['/'])
 })
 
-for (const kind of ['2', '4'] as ServerKind[]) {
-  t.test(`retire: a socket reaching a removed namespace is disconnected (socket.io ${kind}.x)`, async (t) => {
+for (const kind of SERVER_LINES) {
+  t.test(`retire: a socket reaching a removed namespace is disconnected (socket.io ${versionOf(kind)})`, async (t) => {
     const { io, url } = await startServer(t, kind)
     const parent = io.of(() => {})
     const nsp = parent.createChild('/room')
     let release = () => {}
     nsp.use((_socket: unknown, next: () => void) => { release = next })
-    const client = kind === '2' ? clientV2(t, url + '/room') : clientV4(t, url + '/room')
+    const peer = client(t, clientFor(kind), url + '/room')
     await delay(50)
     await removeNamespace(accessServer(io), parent, nsp)
     const orphans: unknown[] = []
     retire(nsp, (socket) => orphans.push(socket.id))
     release()
-    await once(client, 'disconnect')
+    await once(peer, 'disconnect')
     t.equal(orphans.length, 1)
     t.equal(accessServer(io).sockets(nsp).length, 0, 'not left in the removed namespace')
   })

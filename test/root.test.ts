@@ -4,7 +4,21 @@ import { Server } from 'socket.io'
 import { codes, RefusalError } from '../lib/errors.js'
 import { guardRoot } from '../lib/root.js'
 import { createNamespaceRouter } from '../lib/router.js'
-import { clientV2, clientV4, connected, delay, namespaceNames, once, rawPolling, startServer, type ServerKind } from './helpers/io.js'
+import {
+  accepts,
+  clientV2,
+  clientV4,
+  connected,
+  delay,
+  isLegacyServer,
+  namespaceNames,
+  once,
+  rawPolling,
+  SERVER_LINES,
+  startServer,
+  versionOf,
+  type ServerKind,
+} from './helpers/io.js'
 
 const CHAT = '/category/:categoryId/item/:itemId/chat'
 const NS = '/category/1/item/2/chat'
@@ -13,8 +27,9 @@ const NS = '/category/1/item/2/chat'
 const classify = (value: string) => (value === '/ok' ? undefined : codes.NO_ROUTE)
 const refuse = (code: typeof codes[keyof typeof codes], message: string) => new RefusalError(code, message)
 
-for (const kind of ['2', '4'] as ServerKind[]) {
-  t.test(`policies on socket.io ${kind}.x`, async (t) => {
+// With v2 clients, which every server but 3.0 accepts (3.0 and v3/v4 clients: router-versions.test.ts).
+for (const kind of SERVER_LINES.filter((kind) => accepts(kind, '2'))) {
+  t.test(`policies on socket.io ${versionOf(kind)}`, async (t) => {
     t.test('ignore attaches nothing', async (t) => {
       const { io, url } = await startServer(t, kind)
       const before = io.sockets.listeners('connection').length
@@ -49,22 +64,24 @@ for (const kind of ['2', '4'] as ServerKind[]) {
       t.equal(data.code, codes.NO_ROUTE)
       await connected(clientV2(t, url, { query: 'ns=/ok' }))
       detach()
-      if (kind === '4') t.equal(io.sockets._fns.length, 0, 'the middleware is removed')
+      if (!isLegacyServer(kind)) t.equal(io.sockets._fns.length, 0, 'the middleware is removed')
       else t.equal(io.sockets.fns.length, 1, 'socket.io 2.x keeps a pass-through in its place')
       await connected(clientV2(t, url, { query: 'ns=/nope' }))
     })
   })
 }
 
-t.test('refuse: v4 clients on / get connect_error with the code', async (t) => {
-  const { io, url } = await startServer(t)
-  guardRoot(io, { queryKey: 'room', policy: 'refuse', classify, refuse })
-  const [err] = await once(clientV4(t, url, { query: { room: '/nope' } }), 'connect_error')
-  t.equal(err.data.code, codes.NO_ROUTE)
-  const [missing] = await once(clientV4(t, url), 'connect_error')
-  t.equal(missing.data.code, codes.QUERY_MISSING)
-  await connected(clientV4(t, url, { query: { room: '/ok' } }))
-})
+for (const kind of ['3.0', '4'] as ServerKind[]) {
+  t.test(`refuse: v4 clients on / get connect_error with the code (socket.io ${versionOf(kind)})`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    guardRoot(io, { queryKey: 'room', policy: 'refuse', classify, refuse })
+    const [err] = await once(clientV4(t, url, { query: { room: '/nope' } }), 'connect_error')
+    t.equal(err.data.code, codes.NO_ROUTE)
+    const [missing] = await once(clientV4(t, url), 'connect_error')
+    t.equal(missing.data.code, codes.QUERY_MISSING)
+    await connected(clientV4(t, url, { query: { room: '/ok' } }))
+  })
+}
 
 // Hostile `ns` values, through the router with `unmatched: 'refuse'`, from v2 and v4 clients: each
 // gets a coded refusal, creates nothing, and leaves the legitimate client next to it unaffected.
@@ -93,8 +110,8 @@ const hostile: [string, string | undefined, string][] = [
   ['8 KB', '/' + 'a'.repeat(8 * 1024), codes.INVALID_NAME],
 ]
 
-for (const kind of ['2', '4'] as ServerKind[]) {
-  t.test(`hostile ns values on a socket.io ${kind}.x server`, async (t) => {
+for (const kind of SERVER_LINES.filter((kind) => accepts(kind, '2'))) {
+  t.test(`hostile ns values on a socket.io ${versionOf(kind)} server`, async (t) => {
     const { io, url } = await startServer(t, kind)
     const router = createNamespaceRouter(io, { unmatched: 'refuse', routes: { chat: CHAT, num: '/n/:id(^\\d+$)' } })
     const legit = clientV2(t, url + NS, { query: 'ns=' + NS })
@@ -103,7 +120,7 @@ for (const kind of ['2', '4'] as ServerKind[]) {
       const query = value === undefined ? '' : 'ns=' + encodeURIComponent(value)
       const [data] = await once(clientV2(t, url, { query }), 'error')
       t.equal(data.code, code, `v2 client: ${label}`)
-      if (kind === '4') {
+      if (!isLegacyServer(kind)) {
         const [err] = await once(clientV4(t, url, { query: value === undefined ? {} : { ns: value } }), 'connect_error')
         t.equal(err.data.code, code, `v4 client: ${label}`)
       }
@@ -115,14 +132,20 @@ for (const kind of ['2', '4'] as ServerKind[]) {
   })
 }
 
-// socket.io 2.x and 4.0 to 4.7 hand a repeated key over as an array; 4.8 keeps the last value.
-for (const [kind, code] of [['2', codes.QUERY_INVALID], ['4.0', codes.QUERY_INVALID], ['4', codes.NO_ROUTE]] as const) {
-  t.test(`a repeated ns key (?ns=a&ns=b) on socket.io ${kind === '4' ? '4.8' : kind}`, async (t) => {
+// socket.io 2.x, 3.x and 4.0 to 4.7 hand a repeated key over as an array; 4.8 keeps the last value.
+const repeated: [ServerKind, string][] = [
+  ['2.1', codes.QUERY_INVALID], ['2', codes.QUERY_INVALID], ['3.0', codes.QUERY_INVALID], ['3.1', codes.QUERY_INVALID],
+  ['4.0', codes.QUERY_INVALID], ['4', codes.NO_ROUTE],
+]
+for (const [kind, code] of repeated) {
+  t.test(`a repeated ns key (?ns=a&ns=b) on socket.io ${versionOf(kind)}`, async (t) => {
     const { io, url } = await startServer(t, kind)
     createNamespaceRouter(io, { unmatched: 'refuse', routes: { chat: CHAT } })
-    const legacy = await rawPolling(url, `ns=${NS}&ns=/x`, [], 3)
-    t.match(legacy, code, 'protocol v3 (socket.io-client 2), joined to / by the server')
-    if (kind !== '2') t.match(await rawPolling(url, `ns=${NS}&ns=/x`, ['0']), code, 'protocol v5 (socket.io-client 3/4)')
+    if (accepts(kind, '2')) {
+      const legacy = await rawPolling(url, `ns=${NS}&ns=/x`, [], 3)
+      t.match(legacy, code, 'protocol v3 (socket.io-client 2), joined to / by the server')
+    }
+    if (!isLegacyServer(kind)) t.match(await rawPolling(url, `ns=${NS}&ns=/x`, ['0']), code, 'protocol v5 (socket.io-client 3/4)')
     t.same(namespaceNames(io), ['/'])
   })
 }

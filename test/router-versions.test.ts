@@ -6,15 +6,18 @@ import { createNamespaceRouter } from '../lib/router.js'
 import {
   accepts,
   client,
+  clientFor,
   connected,
   delay,
   EVERY_CLIENT,
   EVERY_SERVER,
+  installedVersion,
   isLegacyClient,
   namespaceNames,
   nextEvent,
   once,
   refusal,
+  SERVER_LINES,
   startServer,
   versionOf,
   type ClientKind,
@@ -23,6 +26,11 @@ import {
 
 const CHAT = '/category/:categoryId/item/:itemId/chat'
 const NS = '/category/1/item/2/chat'
+
+t.test('each kind is the version it names', async (t) => {
+  for (const kind of EVERY_SERVER) t.ok(installedVersion(kind, 'server').startsWith(`${versionOf(kind)}.`), `socket.io ${versionOf(kind)}`)
+  for (const kind of EVERY_CLIENT) t.ok(installedVersion(kind, 'client').startsWith(`${versionOf(kind)}.`), `socket.io-client ${versionOf(kind)}`)
+})
 
 for (const serverKind of EVERY_SERVER) {
   t.test(`socket.io ${versionOf(serverKind)} server`, async (t) => {
@@ -129,5 +137,21 @@ function unsupported(t: Test, serverKind: ServerKind, clientKind: ClientKind): v
     t.type(err, Error)
     await delay(10)
     t.same(namespaceNames(io), ['/'], 'nothing was created')
+  })
+}
+
+// socket.io's own `io.of(name)` must not make a routed namespace that skips the route (socket.io#4164).
+for (const kind of SERVER_LINES) {
+  t.test(`socket.io ${versionOf(kind)}: io.of(name) for a routed name gets the route's authorize`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    const router = createNamespaceRouter(io, { routes: { chat: { path: CHAT, authorize: ({ auth }) => auth.token === 'secret' } } })
+    let hooked = false
+    const nsp = io.of(NS, () => { hooked = true })
+    t.equal(nsp, router.namespace('chat', { categoryId: '1', itemId: '2' }))
+    const refused = await refusal(clientFor(kind), client(t, clientFor(kind), url + NS, { query: { ns: NS } }))
+    t.equal(refused.data?.code, codes.FORBIDDEN)
+    await connected(client(t, clientFor(kind), url + NS, { query: { ns: NS }, auth: { token: 'secret' } }))
+    t.ok(hooked, 'the connect callback of io.of is kept')
+    t.equal(io.of('/plain').name, '/plain', 'unrouted names are plain namespaces')
   })
 }

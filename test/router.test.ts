@@ -11,13 +11,15 @@ import {
   once,
   startServer,
   type ServerKind,
+  versionOf,
 } from './helpers/io.js'
 
 const CHAT = '/category/:categoryId/item/:itemId/chat'
 const NS = '/category/1/item/2/chat'
 
-for (const kind of ['2', '4'] as ServerKind[]) {
-  t.test(`socket.io ${kind}.x server`, async (t) => {
+// socket.io-client 2 on every server line that takes it (all but 3.0: see router-versions.test.ts).
+for (const kind of ['2.1', '2', '3.1', '4'] as ServerKind[]) {
+  t.test(`socket.io ${versionOf(kind)} server`, async (t) => {
     t.test('v2 client, the seed way: namespace in the URL, ns in the query', async (t) => {
       const { io, url } = await startServer(t, kind)
       const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
@@ -161,20 +163,22 @@ t.test('socket.io 4.0 (before the fix of socket.io#4136): racing creators still 
   t.equal(io.of(NS)._fns.length, 1)
 })
 
-t.test('socket.io 2.x with async middleware on /: a buffered CONNECT is still judged', async (t) => {
-  // socket.io 2.x buffers a namespace CONNECT until / has connected, then replays it with the
-  // buffer index in place of its query: authorize sees {} as auth on that replay.
-  const { io, url } = await startServer(t, '2')
-  io.use((_socket: unknown, next: () => void) => setTimeout(next, 50))
-  const auths: unknown[] = []
-  createNamespaceRouter(io, {
-    routes: { chat: { path: CHAT, authorize: ({ phase, auth }) => { if (phase === 'create') auths.push(auth); return auth.key === 'k' } } },
+for (const kind of ['2.1', '2'] as ServerKind[]) {
+  t.test(`socket.io ${versionOf(kind)} with async middleware on /: a buffered CONNECT is still judged`, async (t) => {
+    // socket.io 2.x buffers a namespace CONNECT until / has connected, then replays it with the
+    // buffer index in place of its query: authorize sees {} as auth on that replay.
+    const { io, url } = await startServer(t, kind)
+    io.use((_socket: unknown, next: () => void) => setTimeout(next, 50))
+    const auths: unknown[] = []
+    createNamespaceRouter(io, {
+      routes: { chat: { path: CHAT, authorize: ({ phase, auth }) => { if (phase === 'create') auths.push(auth); return auth.key === 'k' } } },
+    })
+    const [data] = await once(clientV2(t, url + NS, { query: 'key=nope' }), 'error')
+    t.equal(data.code, codes.FORBIDDEN)
+    t.same(auths, [{ key: 'nope' }, {}])
+    t.same(namespaceNames(io), ['/'])
   })
-  const [data] = await once(clientV2(t, url + NS, { query: 'key=nope' }), 'error')
-  t.equal(data.code, codes.FORBIDDEN)
-  t.same(auths, [{ key: 'nope' }, {}])
-  t.same(namespaceNames(io), ['/'])
-})
+}
 
 t.test('close() while authorize is pending creates nothing', async (t) => {
   const { io, url } = await startServer(t)

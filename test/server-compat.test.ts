@@ -1,14 +1,25 @@
 import { createServer } from 'node:http'
-import { createRequire } from 'node:module'
 import t from 'tap'
-import { Server } from 'socket.io'
 import { accessServer, type EngineConnection } from '../lib/server-compat.js'
-import { clientV2, clientV4, connected, once, startServer, until, type ServerKind } from './helpers/io.js'
+import {
+  client,
+  clientFor,
+  clientV2,
+  clientV4,
+  connected,
+  EVERY_SERVER,
+  isLegacyServer,
+  once,
+  startServer,
+  unattachedServer,
+  until,
+  versionOf,
+  type ServerKind,
+} from './helpers/io.js'
 
-const require = createRequire(import.meta.url)
-
-for (const [kind, generation] of [['2', 2], ['4', 4]] as [ServerKind, number][]) {
-  t.test(`socket.io ${kind}.x registry and sockets`, async (t) => {
+for (const kind of EVERY_SERVER) {
+  const generation = isLegacyServer(kind) ? 2 : 4
+  t.test(`socket.io ${versionOf(kind)} registry and sockets`, async (t) => {
     const { io, url } = await startServer(t, kind)
     const server = accessServer(io)
     t.equal(server.generation, generation)
@@ -29,8 +40,7 @@ for (const [kind, generation] of [['2', 2], ['4', 4]] as [ServerKind, number][])
     t.equal(server.lookup('/made'), made, 'unregister only removes the namespace it was given')
     server.unregister('/made', made)
     t.equal(server.lookup('/made'), undefined)
-    const client = clientV2(t, url)
-    await connected(client)
+    await connected(client(t, clientFor(kind), url))
     t.equal(server.sockets(io.sockets).length, 1)
     t.equal(server.socketCount(io.sockets), 1)
     t.equal(server.engineConnections().length, 1)
@@ -59,8 +69,8 @@ t.test('engine connections: existing ones, new ones, and a late engine', async (
   await connected(clientV4(t, url))
   t.equal(seen.length, 2, 'nothing after stop')
 
-  for (const kind of ['2', '4']) {
-    const late = kind === '2' ? require('socket.io-v2')() : new Server()
+  for (const kind of EVERY_SERVER) {
+    const late = unattachedServer(kind)
     const lateSeen: unknown[] = []
     const stopLate = accessServer(late).onEngineConnection((connection) => lateSeen.push(connection))
     const http = createServer()
@@ -69,10 +79,10 @@ t.test('engine connections: existing ones, new ones, and a late engine', async (
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
     t.teardown(() => { late.close(); http.close() })
     const port = (http.address() as { port: number }).port
-    await connected(kind === '2' ? clientV2(t, `http://127.0.0.1:${port}`) : clientV4(t, `http://127.0.0.1:${port}`))
-    t.equal(lateSeen.length, 1, `socket.io ${kind} attached after the watch`)
+    await connected(client(t, clientFor(kind), `http://127.0.0.1:${port}`))
+    t.equal(lateSeen.length, 1, `socket.io ${versionOf(kind)} attached after the watch`)
     stopLate()
-    const never = kind === '2' ? require('socket.io-v2')() : new Server()
+    const never = unattachedServer(kind)
     t.same(accessServer(never).engineConnections(), [], 'no connections before an engine')
     accessServer(never).onEngineConnection(() => {})()
     t.notOk(Object.hasOwn(never, 'bind'), 'stopping before bind restores bind')

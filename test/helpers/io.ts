@@ -1,4 +1,5 @@
 // Real socket.io servers on 127.0.0.1:0 and real clients of every generation, closed in teardown.
+import { readFileSync } from 'node:fs'
 import { createServer, type Server as HttpServer } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
@@ -15,6 +16,11 @@ export type ServerKind = '2.1' | '2' | '3.0' | '3.1' | '4.0' | '4.1' | '4.2' | '
 export const EVERY_4X_MINOR: ServerKind[] = ['4.0', '4.1', '4.2', '4.3', '4.4', '4.5', '4.6', '4.7', '4']
 /** Every tested server version of the peer range (`>=2.1.0 <5`), oldest first. */
 export const EVERY_SERVER: ServerKind[] = ['2.1', '2', '3.0', '3.1', ...EVERY_4X_MINOR]
+/**
+ * 2.1, 2.5, 3.0, 3.1 and 4.8: both ends of the 2.x line, both 3.x minors and the newest 4.x, for tests
+ * of what differs by server generation; the 4.x minors in between run where they differ from 4.8.
+ */
+export const SERVER_LINES: ServerKind[] = ['2.1', '2', '3.0', '3.1', '4']
 
 /** The socket.io-client versions the suite connects with: '2' is 2.5 and '4' is 4.8. */
 export type ClientKind = '2.1' | '2' | '3.0' | '3.1' | '4.0' | '4'
@@ -70,6 +76,24 @@ export interface LegacyClientSocket {
   emit(event: string, ...args: unknown[]): LegacyClientSocket
   close(): void
   disconnect(): void
+}
+
+/** The client of a server's own release line: the one every server kind accepts without `allowEIO3`. */
+export function clientFor(server: ServerKind): ClientKind {
+  return server === '2.1' || server === '3.0' || server === '3.1' || server === '4.0' ? server : server === '2' ? '2' : '4'
+}
+
+/** A socket.io server of `kind` with no HTTP server yet (its engine comes with `attach()`). */
+export function unattachedServer(kind: ServerKind): any {
+  if (isLegacyServer(kind)) return require(SERVER_MODULES[kind])()
+  return new (require(SERVER_MODULES[kind]).Server)({ allowEIO3: true })
+}
+
+/** The version of socket.io or socket.io-client installed for a kind, from its package.json. */
+export function installedVersion(kind: ServerKind | ClientKind, of: 'server' | 'client'): string {
+  const name = of === 'server' ? SERVER_MODULES[kind as ServerKind] : CLIENT_MODULES[kind as ClientKind]
+  // Read from disk: some versions' `exports` do not list package.json.
+  return (JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version
 }
 
 interface Teardown {
