@@ -101,6 +101,7 @@ export interface ServerAccess {
  */
 export function accessServer(io: ServerLike): ServerAccess {
   const server = io as any
+  // The registry of namespaces: a Map `_nsps` since socket.io 3.0, a plain object `nsps` in 2.x.
   const generation = server._nsps instanceof Map ? 4 : 2
   const registry = {
     get: (name: string): Namespace | undefined =>
@@ -121,6 +122,7 @@ export function accessServer(io: ServerLike): ServerAccess {
       if (registry.get(name) === namespace) registry.delete(name)
     },
     constructDetached(name) {
+      // `_adapter`: the adapter class a Namespace constructor instantiates, from 2.1 to 4.x.
       const adapter = server._adapter
       server._adapter = DetachedAdapter
       try {
@@ -129,12 +131,15 @@ export function accessServer(io: ServerLike): ServerAccess {
         server._adapter = adapter
       }
     },
+    // `parentNsps`: check function → parent namespace, a Map in every version since 2.1.0, asked in
+    // insertion order.
     removeParent(check) {
       server.parentNsps.delete(check)
     },
     isLastParent(check) {
       return [...server.parentNsps.keys()].pop() === check
     },
+    // A namespace's connected sockets: a Map since 3.0, an object by id in 2.x.
     sockets(namespace) {
       const sockets = (namespace as any).sockets
       return sockets instanceof Map ? [...sockets.values()] : Object.values(sockets)
@@ -174,6 +179,7 @@ export function accessServer(io: ServerLike): ServerAccess {
       const sockets = (namespace as any).sockets
       return sockets instanceof Map ? sockets.size : Object.keys(sockets).length
     },
+    // engine.io 3 to 6 (socket.io 2.1 to 4.x) keep open connections by id in `clients`.
     engineConnections() {
       return server.engine ? (Object.values(server.engine.clients) as EngineConnection[]) : []
     },
@@ -195,7 +201,7 @@ class DetachedAdapter {
   delAll(): void {}
 }
 
-// Servers created without an HTTP server get their engine later, in `bind()`; watch for it there.
+// Servers created without an HTTP server get their engine later, in `bind()` (2.1 to 4.x); watch for it there.
 function watchEngine(server: any, listener: (connection: EngineConnection) => void): () => void {
   let engine: any
   const attach = (next: any): void => {
