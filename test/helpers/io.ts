@@ -74,6 +74,7 @@ export interface LegacyClientSocket {
   on(event: string, listener: (...args: any[]) => void): LegacyClientSocket
   once(event: string, listener: (...args: any[]) => void): LegacyClientSocket
   emit(event: string, ...args: unknown[]): LegacyClientSocket
+  open(): LegacyClientSocket
   close(): void
   disconnect(): void
 }
