@@ -173,11 +173,13 @@ t.test('close: socket.io stops asking, and a pending answer creates nothing', as
 // check while another created the namespace (socket.io#4136); later versions look the name up first.
 for (const [kind, calls] of [['2.1', 2], ['3.0', 2], ['3.1', 2], ['4.0', 2], ['2', 1], ['4', 1]] as [ServerKind, number][]) {
   t.test(`socket.io ${versionOf(kind)}: racing creators get one namespace (createChild called ${calls === 1 ? 'once' : 'twice'})`, async (t) => {
+    // Both CONNECTs are answered together, once both wait: they race on every machine, however loaded.
+    const waiting: (() => void)[] = []
     const { io, url, gate, created } = await setup(t, kind, {
-      authorizeCreation: async () => {
-        await delay(20)
-        return true
-      },
+      authorizeCreation: () => new Promise<boolean>((resolve) => {
+        waiting.push(() => resolve(true))
+        if (waiting.length === 2) for (const go of waiting) go()
+      }),
     })
     let createChild = 0
     const parent = gate.parent as typeof gate.parent & { createChild(name: string): unknown }

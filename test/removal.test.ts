@@ -1,7 +1,7 @@
 import t from 'tap'
 import { accessServer } from '../lib/server-compat.js'
 import { closeAdapter, removeNamespace, retire, withProcessListeners } from '../lib/removal.js'
-import { client, clientFor, connected, delay, namespaceNames, once, SERVER_LINES, startServer, versionOf } from './helpers/io.js'
+import { client, clientFor, connected, namespaceNames, once, SERVER_LINES, startServer, versionOf } from './helpers/io.js'
 
 for (const kind of SERVER_LINES) {
   t.test(`removeNamespace on socket.io ${versionOf(kind)}`, async (t) => {
@@ -44,9 +44,11 @@ for (const kind of SERVER_LINES) {
     const parent = io.of(() => {})
     const nsp = parent.createChild('/room')
     let release = () => {}
-    nsp.use((_socket: unknown, next: () => void) => { release = next })
+    const inMiddleware = new Promise<void>((resolve) => {
+      nsp.use((_socket: unknown, next: () => void) => { release = next; resolve() })
+    })
     const peer = client(t, clientFor(kind), url + '/room')
-    await delay(50)
+    await inMiddleware
     await removeNamespace(accessServer(io), parent, nsp)
     const orphans: unknown[] = []
     retire(nsp, (socket) => orphans.push(socket.id))
