@@ -23,6 +23,7 @@ import {
   type ClientKind,
   type ServerKind,
 } from './helpers/io.js'
+import { rawClient } from './helpers/raw.js'
 
 const CHAT = '/category/:categoryId/item/:itemId/chat'
 const NS = '/category/1/item/2/chat'
@@ -164,5 +165,26 @@ for (const kind of SERVER_LINES) {
     await connected(client(t, clientFor(kind), url + NS, { query: { ns: NS }, auth: { token: 'secret' } }))
     t.ok(hooked, 'the connect callback of io.of is kept')
     t.equal(io.of('/plain').name, '/plain', 'unrouted names are plain namespaces')
+  })
+}
+
+// A namespace whose only socket was refused goes at once (README, "Lifecycle") when socket.io says so:
+// 4.7 and later tell the namespace of a socket its middleware refused. 2.x, 3.x and 4.0 to 4.6 say
+// nothing, so the router lets such a namespace go when the client's connection closes.
+for (const kind of EVERY_SERVER) {
+  const tells = kind === '4.7' || kind === '4'
+  t.test(`socket.io ${versionOf(kind)}: a namespace whose only socket an app middleware refused goes ${tells ? 'at once' : 'with the connection'}`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    const router = createNamespaceRouter(io, { emptyNamespaceTtlMs: 3_600_000, routes: { chat: CHAT } })
+    router.on('namespace.created', ({ namespace }) => namespace.use((_socket, next) => next(new Error('no'))))
+    const raw = await rawClient(t, url, { eio: isLegacyServer(kind) ? 3 : 4 })
+    const removed = nextEvent(router, 'namespace.removed')
+    t.equal(await raw.connect(NS), 'no')
+    if (!tells) {
+      t.same(router.stats(), { ...router.stats(), namespaces: 1, joining: 1 }, 'socket.io said nothing of the refusal')
+      await raw.close()
+    }
+    t.same(await removed, { route: 'chat', name: NS })
+    t.same(namespaceNames(io), ['/'])
   })
 }
