@@ -186,20 +186,10 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     options.onRemoved(namespace, entry.match)
   }
 
-  // Whether a pending socket is still on its way in. socket.io 4.0 to 4.7 say nothing when a middleware
-  // after the router's refuses a socket: that is found out here, when it matters (a removal is due, or its
-  // connection is at its bound), rather than with a listener per socket.
-  const stillJoining = (entry: Entry, socket: Socket): boolean => {
-    if (server.isJoining(entry.namespace, socket)) return true
-    entry.pending.delete(socket.id)
-    letGo(socket.conn, socket)
-    return false
-  }
-
-  const isEmpty = (namespace: Namespace, entry: Entry): boolean => {
-    for (const socket of entry.pending.values()) stillJoining(entry, socket)
-    return entry.pending.size === 0 && entry.reserved.size === 0 && server.socketCount(namespace) === 0
-  }
+  // Every way out of `pending` is heard (connected, refused by any middleware, connection closed), so a
+  // namespace is empty when nothing is pending, reserved or connected.
+  const isEmpty = (namespace: Namespace, entry: Entry): boolean =>
+    entry.pending.size === 0 && entry.reserved.size === 0 && server.socketCount(namespace) === 0
 
   const schedule = (namespace: Namespace, entry: Entry): void => {
     clearTimeout(entry.timer)
@@ -260,17 +250,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     return holding
   }
 
-  // What a connection holds, counted exactly only when it is at its bound: on socket.io 4.5 to 4.7 a socket
-  // refused by a middleware after the router's leaves no trace the router hears of.
-  const isFull = (holding: Holding): boolean => {
-    if (holding.items.size + holding.creating < options.perConnection) return false
-    for (const item of holding.items) {
-      if (isEntry(item) || item.connected) continue
-      const entry = entries.get(item.nsp) as Entry
-      if (!stillJoining(entry, item)) recheck(item.nsp, entry)
-    }
-    return holding.items.size + holding.creating >= options.perConnection
-  }
+  const isFull = (holding: Holding): boolean => holding.items.size + holding.creating >= options.perConnection
 
   // One listener shared by every namespace: a joining socket that socket.io forgot (a later middleware
   // refused it, or its connection closed first) is not on its way in any more.

@@ -66,14 +66,9 @@ export interface ServerAccess {
   isLastParent(check: unknown): boolean
   sockets(namespace: Namespace): Socket[]
   /**
-   * Whether a socket that entered the namespace's middleware is still on its way in (neither connected nor
-   * refused). On 2.x to 4.4, a socket refused by a middleware after the router's counts until its connection
-   * closes: those versions leave no trace of the refusal.
-   */
-  isJoining(namespace: Namespace, socket: Socket): boolean
-  /**
    * Calls `listener` (with the namespace as `this`) for each socket socket.io forgets: a connected socket
-   * that left, and on 4.x a socket a middleware refused or whose connection closed before it connected.
+   * that left, a socket a middleware refused (a tick after the refusal went out), and on 4.7+ a socket whose
+   * connection closed before it connected.
    * It also makes the router the only one to remove the namespace: socket.io 4.6+ with
    * `cleanupEmptyChildNamespaces` would delete a parent's child the moment its last socket leaves.
    */
@@ -144,13 +139,6 @@ export function accessServer(io: ServerLike): ServerAccess {
       const sockets = (namespace as any).sockets
       return sockets instanceof Map ? [...sockets.values()] : Object.values(sockets)
     },
-    isJoining(namespace, socket) {
-      // socket.io 4.8 keeps joining sockets in `_preConnectSockets`. 4.0 to 4.7 keep no list, but 4.5 to 4.7
-      // clean a socket they refused up, which replaces its `join` with an own no-op. 2.x to 4.4 leave no trace.
-      const joining = (namespace as any)._preConnectSockets as Map<string, unknown> | undefined
-      if (joining !== undefined) return joining.has(socket.id)
-      return generation === 2 || (!(namespace.sockets as Map<string, unknown>).has(socket.id) && !hasOwnProperty.call(socket, 'join'))
-    },
     watchLeaving(namespace, listener) {
       // 4.x sockets call `nsp._remove(socket)` from `_cleanup()`; 2.x ones call `nsp.remove(socket)` when
       // they close, and a refused 2.x socket was never added. 4.6+ with `cleanupEmptyChildNamespaces`
@@ -161,6 +149,16 @@ export function accessServer(io: ServerLike): ServerAccess {
       ;(namespace as any)[method] = function (this: Namespace, socket: Socket): void {
         forget.call(this, socket)
         listener.call(this, socket)
+      }
+      // A socket a middleware refused reaches `_remove` only from 4.7 on (the refusal calls `_cleanup()`);
+      // 2.x, 3.x and 4.0 to 4.6 drop it silently. Every version runs the middleware in `run(socket, fn)` and
+      // sends the refusal a tick after `fn(error)`: hear it after that (twice on 4.7+, which is harmless).
+      const run = Object.getPrototypeOf(namespace).run as (socket: Socket, fn: (error?: Error | null) => void) => void
+      ;(namespace as any).run = function (this: Namespace, socket: Socket, fn: (error?: Error | null) => void): void {
+        run.call(this, socket, (error) => {
+          fn(error)
+          if (error) process.nextTick(() => listener.call(this, socket))
+        })
       }
     },
     legacyName(path) {

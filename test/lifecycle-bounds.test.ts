@@ -231,19 +231,19 @@ t.test('socket.io 2.x: a creation waiting for / to connect is let go when its co
   t.same(await removed, { route: 'chat', name: chat(1) }, 'removed at once, not after the hour of grace')
 })
 
-t.test("socket.io 4.6: places held by sockets the app's own middleware refused come back at the bound", async (t) => {
-  const { io, url } = await startServer(t, '4.6')
-  const router = createNamespaceRouter(io, { emptyNamespaceTtlMs: 3_600_000, maxNamespacesPerConnection: 2, routes: { chat: CHAT } })
-  // socket.io 4.6 says nothing of a socket its middleware refused: the router finds out at the bound.
-  router.on('namespace.created', ({ namespace }) => {
-    if (namespace.name !== chat(1)) namespace.use((_socket, next) => next(new Error('no')))
+for (const kind of ['2', '3.1', '4.0', '4.6', '4'] as const) {
+  t.test(`socket.io ${kind === '4' ? '4.8' : kind}: sockets the app's own middleware refused free their places and their namespaces at once`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    const router = createNamespaceRouter(io, { emptyNamespaceTtlMs: 3_600_000, maxNamespacesPerConnection: 2, routes: { chat: CHAT } })
+    router.on('namespace.created', ({ namespace }) => {
+      if (namespace.name !== chat(1)) namespace.use((_socket, next) => next(new Error('no')))
+    })
+    const removed: string[] = []
+    router.on('namespace.removed', ({ name }) => removed.push(name))
+    const raw = await rawClient(t, url, { eio: kind === '2' ? 3 : 4 })
+    t.same(await raw.connectAll([chat(2), chat(3)]), ['no', 'no'])
+    await until(() => removed.length === 2, 'their namespaces, which nobody joined, go')
+    t.same(removed.sort(), [chat(2), chat(3)])
+    t.same(await raw.connect(chat(1)), 'connected', 'the refused ones no longer count against the connection')
   })
-  const raw = await rawClient(t, url)
-  t.same(await raw.connectAll([chat(2), chat(3)]), ['no', 'no'])
-  t.equal(router.stats().namespaces, 2, 'nothing told the router yet')
-  const removed: string[] = []
-  router.on('namespace.removed', ({ name }) => removed.push(name))
-  t.same(await raw.connect(chat(1)), 'connected', 'the refused ones no longer count against the connection')
-  await until(() => removed.length === 2, 'their namespaces, which nobody joined, go')
-  t.same(removed.sort(), [chat(2), chat(3)])
-})
+}
