@@ -1,0 +1,201 @@
+// What each socket.io adapter holds per namespace is undone when the router removes it: a churn of
+// namespaces created (by clients and by router.namespace()) and removed on a real socket.io server, a
+// real redis-server and real clients, then every count back at its baseline.
+import { createHook } from 'node:async_hooks'
+import { createRequire } from 'node:module'
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter'
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
+import { createClient } from 'redis'
+import t from 'tap'
+import { closeAdapter, withProcessListeners } from '../lib/adapter-cleanup.js'
+import { createNamespaceRouter } from '../lib/router.js'
+import { clientV2, clientV4, connected, delay, startServer, until, type ServerKind } from './helpers/io.js'
+import { startRedis, type RedisServer } from './helpers/redis.js'
+
+const require = createRequire(import.meta.url)
+const legacyRedisAdapter = require('socket.io-redis') as (options: object) => unknown
+const legacyRedis = require('redis-v3') as { createClient(url: string): any }
+
+const ROUTE = '/category/:categoryId/item/:itemId/chat'
+const CHURN = 100
+
+// Live timers, counted with async_hooks: process.getActiveResourcesInfo() leaves out unref'd timers,
+// and the session-aware adapter's interval is unref'd.
+const liveTimers = new Set<number>()
+createHook({
+  init(id, type) { if (type === 'Timeout') liveTimers.add(id) },
+  destroy(id) { liveTimers.delete(id) },
+}).enable()
+
+interface Counts {
+  redis: Awaited<ReturnType<RedisServer['subscriptions']>>
+  listeners: number
+  clientSubscriptions: number
+  timers: number
+  handles: number
+}
+
+/** Every listener on the emitters, every event. */
+function listenerTotal(emitters: any[]): number {
+  return emitters.reduce((sum, emitter) => sum + emitter.eventNames().reduce((n: number, e: string | symbol) => n + emitter.listenerCount(e), 0), 0)
+}
+
+/** node-redis v4 clients' own books of subscribed channels (shared by every namespace's adapter). */
+function clientSubscriptionTotal(clients: any[]): number {
+  let total = 0
+  for (const client of clients) {
+    if (typeof client.getPubSubListeners !== 'function') continue
+    for (const type of ['CHANNELS', 'PATTERNS', 'SHARDED']) total += client.getPubSubListeners(type).size
+  }
+  return total
+}
+
+interface Setup {
+  /** socket.io server options. */
+  options?: object
+  kind?: ServerKind
+  /** Sets the adapter up and returns the shared clients it uses. */
+  adapter?(io: any, redis: RedisServer): Promise<any[]>
+}
+
+async function churnCase(t: Tap.Test, setup: Setup) {
+  const redis = await startRedis(t)
+  const kind = setup.kind ?? '4'
+  const { io, url } = await startServer(t, kind, setup.options)
+  const shared = (await setup.adapter?.(io, redis)) ?? []
+  const router = createNamespaceRouter(io, { routes: { chat: ROUTE }, emptyNamespaceTtlMs: 1 })
+  t.teardown(() => router.close())
+  const refs: WeakRef<object>[] = []
+  router.on('namespace.created', ({ namespace }) => { refs.push(new WeakRef(namespace)) })
+
+  const counts = async (): Promise<Counts> => ({
+    redis: await redis.subscriptions('/category/'),
+    listeners: listenerTotal(shared),
+    clientSubscriptions: clientSubscriptionTotal(shared),
+    timers: liveTimers.size,
+    handles: process.getActiveResourcesInfo().length,
+  })
+  // One namespace created and removed first, so lazily made things (a subscriber client) are there.
+  await churn(1, 0)
+  const baseline = await counts()
+
+  async function churn(byClient: number, byServer: number) {
+    for (let i = 0; i < byServer; i++) router.namespace('chat', { categoryId: 's', itemId: String(i) }).emit('news', i)
+    const sockets = Array.from({ length: byClient }, (_, i) => {
+      const name = `/category/c/item/${i}/chat`
+      return kind === '2' ? clientV2(t, url + name, { query: 'ns=' + name }) : clientV4(t, url + name)
+    })
+    await Promise.all(sockets.map((socket) => connected(socket, 10_000)))
+    for (const socket of sockets) socket.close()
+    await until(() => router.stats().namespaces === 0, 'every namespace is removed', 20_000)
+  }
+
+  await churn(CHURN, CHURN)
+  // The client subscriptions and the unsubscriptions land asynchronously: wait for the state.
+  let after = await counts()
+  await until(async () => JSON.stringify(after = await counts()) === JSON.stringify(baseline), 'counts back at baseline', 5_000).catch(() => {})
+  t.same(after.redis, baseline.redis, `Redis subscriptions back at baseline after ${2 * CHURN} namespaces`)
+  t.equal(after.listeners, baseline.listeners, 'listeners on the shared Redis clients back at baseline')
+  t.equal(after.clientSubscriptions, baseline.clientSubscriptions, "the Redis clients' own subscription books back at baseline")
+  t.equal(after.timers, baseline.timers, 'live timers back at baseline')
+  t.ok(after.handles <= baseline.handles, 'active handles back at baseline')
+  for (let i = 0; i < 5 && refs.some((ref) => ref.deref() !== undefined); i++) {
+    await delay(20)
+    globalThis.gc?.()
+  }
+  t.equal(refs.filter((ref) => ref.deref() !== undefined).length, 0, `none of the ${refs.length} removed namespaces is reachable`)
+  return { io, url, router, redis, shared }
+}
+
+declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0] }
+
+async function v4Clients(redis: RedisServer, count = 2): Promise<any[]> {
+  const clients = Array.from({ length: count }, () => createClient({ url: redis.url }))
+  for (const client of clients) client.on('error', () => {})
+  await Promise.all(clients.map((client) => client.connect()))
+  return clients
+}
+
+t.test('socket.io 2.x with socket.io-redis 5.x (node_redis 3 clients)', async (t) => {
+  await churnCase(t, {
+    kind: '2',
+    async adapter(io, redis) {
+      const pubClient = legacyRedis.createClient(redis.url)
+      const subClient = legacyRedis.createClient(redis.url)
+      subClient.setMaxListeners(0)
+      t.teardown(() => { pubClient.quit(); subClient.quit() })
+      io.adapter(legacyRedisAdapter({ pubClient, subClient }))
+      return [pubClient, subClient]
+    },
+  })
+})
+
+t.test('socket.io 4 with connectionStateRecovery: no session-expiry interval left', async (t) => {
+  await churnCase(t, { options: { connectionStateRecovery: {} } })
+})
+
+t.test('@socket.io/redis-adapter 8.x, classic', async (t) => {
+  await churnCase(t, {
+    async adapter(io, redis) {
+      const [pub, sub] = await v4Clients(redis)
+      t.teardown(() => Promise.all([pub.quit(), sub.quit()]))
+      io.adapter(createAdapter(pub, sub))
+      return [pub, sub]
+    },
+  })
+})
+
+for (const subscriptionMode of ['dynamic', 'static'] as const) {
+  t.test(`@socket.io/redis-adapter 8.x, sharded, subscriptionMode '${subscriptionMode}'`, async (t) => {
+    await churnCase(t, {
+      async adapter(io, redis) {
+        const [pub, sub] = await v4Clients(redis)
+        t.teardown(() => Promise.all([pub.quit(), sub.quit()]))
+        io.adapter(createShardedAdapter(pub, sub, { subscriptionMode }))
+        return [pub, sub]
+      },
+    })
+  })
+}
+
+t.test('@socket.io/redis-streams-adapter 0.3.x', async (t) => {
+  const { io, redis } = await churnCase(t, {
+    async adapter(io, redis) {
+      const [client] = await v4Clients(redis, 1)
+      t.teardown(() => client.quit())
+      io.adapter(createStreamsAdapter(client, { blockTimeInMs: 100 }))
+      return [client]
+    },
+  })
+  // The adapter's own clients (a subscriber, a stream reader) go when its last namespace closes: before
+  // redis-server stops, or they would try to reconnect forever.
+  const connections = async () => String(await redis.client.sendCommand(['CLIENT', 'LIST'])).trim().split('\n').length
+  const before = await connections()
+  await io.of('/').adapter.close()
+  await until(async () => (await connections()) === before - 2, "the streams adapter's own clients are gone")
+})
+
+t.test('withProcessListeners removes the process listeners a constructor added', async (t) => {
+  const base = process.listenerCount('message')
+  const mine = () => {}
+  const { value, release } = withProcessListeners(() => {
+    process.on('message', mine)
+    process.on('message', () => {})
+    return 'made'
+  })
+  t.equal(value, 'made')
+  t.equal(process.listenerCount('message'), base + 2)
+  release()
+  t.equal(process.listenerCount('message'), base)
+  const none = withProcessListeners(() => 1)
+  none.release()
+  t.equal(process.listenerCount('message'), base, 'nothing added, nothing removed')
+})
+
+t.test('closeAdapter tolerates adapters without close (socket.io 2.x)', async (t) => {
+  await closeAdapter({ adapter: {} } as never)
+  let closed = false
+  await closeAdapter({ adapter: { close: async () => { closed = true } } } as never)
+  t.ok(closed)
+})
+
