@@ -158,7 +158,7 @@ interface PubSubClient {
   sUnsubscribe(channels: string[], listener: Listener, buffers: boolean): Promise<unknown>
 }
 
-const streamsSubscribers = new WeakMap<object, Promise<PubSubClient | undefined>>()
+const streamsSubscribers = new WeakMap<object, Promise<PubSubClient[]>>()
 const PROBE = '/\u0000socket.io-ns-router-probe'
 const BARRIER = 'socket.io-ns-router#barrier'
 
@@ -167,15 +167,15 @@ const BARRIER = 'socket.io-ns-router#barrier'
 // listener keeps the adapter and the whole namespace alive.
 function releaseStreams(namespace: Namespace, adapter: Record<string, any>): void {
   const server = namespace.server as unknown as { adapter(): (nsp: object) => Record<string, any> }
-  const factory = server.adapter()
-  subscriberOf(factory, server).then(async (client) => {
-    if (client) await unsubscribeStreams(client, namespace.name, adapter.uid)
+  void subscribersOf(server.adapter(), server).then(async (clients) => {
+    for (const client of clients) await unsubscribeStreams(client, namespace.name, adapter.uid)
   }).catch((error: unknown) => debug('releasing %s: %s', namespace.name, String(error)))
 }
 
 // The only way to that subscriber client: build one throw-away adapter with the factory and see which
-// promise its constructor waits on (`subClientPromise.then(...)`). Once per factory.
-function subscriberOf(factory: (nsp: object) => Record<string, any>, server: object): Promise<PubSubClient | undefined> {
+// promise its constructor waits on (`subClientPromise.then(...)`). Once per factory. Only node-redis v4
+// clients are released: with ioredis the adapter's listener cannot be told from the others.
+function subscribersOf(factory: (nsp: object) => Record<string, any>, server: object): Promise<PubSubClient[]> {
   const known = streamsSubscribers.get(factory)
   if (known) return known
   const awaited: Array<PromiseLike<unknown>> = []
@@ -191,14 +191,13 @@ function subscriberOf(factory: (nsp: object) => Record<string, any>, server: obj
     Promise.prototype.then = then
   }
   probe.close?.()
-  const subscriber = Promise.all(awaited.map((promise) => promise.then((value) => value, noop))).then((values) => {
-    const client = values.find(isPubSubClient)
-    if (client) void unsubscribeStreams(client, PROBE, probe.uid).catch((error: unknown) => debug('releasing the probe: %s', String(error)))
-    else debug('the streams adapter subscriber is not a node-redis v4 client: its channels cannot be released')
-    return client
+  const subscribers = Promise.all(awaited.map((promise) => promise.then((value) => value, noop))).then((values) => {
+    const clients = values.filter(isPubSubClient)
+    for (const client of clients) void unsubscribeStreams(client, PROBE, probe.uid).catch((error: unknown) => debug('releasing the probe: %s', String(error)))
+    return clients
   })
-  streamsSubscribers.set(factory, subscriber)
-  return subscriber
+  streamsSubscribers.set(factory, subscribers)
+  return subscribers
 }
 
 function isPubSubClient(value: unknown): value is PubSubClient {

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter'
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
 import { createClient } from 'redis'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { closeAdapter, withProcessListeners } from '../lib/adapter-cleanup.js'
 import { createNamespaceRouter } from '../lib/router.js'
 import { clientV2, clientV4, connected, delay, startServer, until, type ServerKind } from './helpers/io.js'
@@ -15,6 +15,7 @@ import { startRedis, type RedisServer } from './helpers/redis.js'
 const require = createRequire(import.meta.url)
 const legacyRedisAdapter = require('socket.io-redis') as (options: object) => unknown
 const legacyRedis = require('redis-v3') as { createClient(url: string): any }
+const redisAdapter6 = require('socket.io-redis-6') as (options: object) => unknown
 
 const ROUTE = '/category/:categoryId/item/:itemId/chat'
 const CHURN = 100
@@ -58,7 +59,7 @@ interface Setup {
   adapter?(io: any, redis: RedisServer): Promise<any[]>
 }
 
-async function churnCase(t: Tap.Test, setup: Setup) {
+async function churnCase(t: Test, setup: Setup) {
   const redis = await startRedis(t)
   const kind = setup.kind ?? '4'
   const { io, url } = await startServer(t, kind, setup.options)
@@ -106,8 +107,6 @@ async function churnCase(t: Tap.Test, setup: Setup) {
   t.equal(refs.filter((ref) => ref.deref() !== undefined).length, 0, `none of the ${refs.length} removed namespaces is reachable`)
   return { io, url, router, redis, shared }
 }
-
-declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0] }
 
 async function v4Clients(redis: RedisServer, count = 2): Promise<any[]> {
   const clients = Array.from({ length: count }, () => createClient({ url: redis.url }))
@@ -158,6 +157,31 @@ for (const subscriptionMode of ['dynamic', 'static'] as const) {
   })
 }
 
+t.test('socket.io 4 with socket.io-redis 6.x (node_redis 3 clients; 6.x is for socket.io 3.x/4.x servers)', async (t) => {
+  await churnCase(t, {
+    async adapter(io, redis) {
+      const pubClient = legacyRedis.createClient(redis.url)
+      const subClient = legacyRedis.createClient(redis.url)
+      subClient.setMaxListeners(0)
+      t.teardown(() => { pubClient.quit(); subClient.quit() })
+      io.adapter(redisAdapter6({ pubClient, subClient }))
+      return [pubClient, subClient]
+    },
+  })
+})
+
+t.test('@socket.io/redis-streams-adapter 0.3.x, sharded Pub/Sub', async (t) => {
+  const { io, redis } = await churnCase(t, {
+    async adapter(io, redis) {
+      const [client] = await v4Clients(redis, 1)
+      t.teardown(() => client.quit())
+      io.adapter(createStreamsAdapter(client, { blockTimeInMs: 100, useShardedPubSub: true }))
+      return [client]
+    },
+  })
+  await closeStreams(io, redis)
+})
+
 t.test('@socket.io/redis-streams-adapter 0.3.x', async (t) => {
   const { io, redis } = await churnCase(t, {
     async adapter(io, redis) {
@@ -167,13 +191,17 @@ t.test('@socket.io/redis-streams-adapter 0.3.x', async (t) => {
       return [client]
     },
   })
-  // The adapter's own clients (a subscriber, a stream reader) go when its last namespace closes: before
-  // redis-server stops, or they would try to reconnect forever.
+  await closeStreams(io, redis)
+})
+
+// The streams adapter's own clients (a subscriber, a stream reader) go when its last namespace closes:
+// before redis-server stops, or they would try to reconnect forever.
+async function closeStreams(io: any, redis: RedisServer) {
   const connections = async () => String(await redis.client.sendCommand(['CLIENT', 'LIST'])).trim().split('\n').length
   const before = await connections()
   await io.of('/').adapter.close()
   await until(async () => (await connections()) === before - 2, "the streams adapter's own clients are gone")
-})
+}
 
 t.test('withProcessListeners removes the process listeners a constructor added', async (t) => {
   const base = process.listenerCount('message')
@@ -199,3 +227,27 @@ t.test('closeAdapter tolerates adapters without close (socket.io 2.x)', async (t
   t.ok(closed)
 })
 
+
+t.test('socket.io-redis 5.x: a listener added after the adapter is left alone, and a closed subscriber does not fail removal', async (t) => {
+  const redis = await startRedis(t)
+  const { io } = await startServer(t, '2')
+  const pubClient = legacyRedis.createClient(redis.url)
+  const subClient = legacyRedis.createClient(redis.url)
+  for (const client of [pubClient, subClient]) client.on('error', () => {})
+  t.teardown(() => { pubClient.quit() })
+  io.adapter(legacyRedisAdapter({ pubClient, subClient }))
+  const other = () => {}
+  const { value: namespace } = withProcessListeners(() => {
+    const made = io.of('/x')
+    subClient.on('error', other)
+    return made
+  })
+  await until(async () => (await redis.subscriptions('/x')).channels.length === 2, 'the namespace is subscribed')
+  const count = () => [subClient.listenerCount('error'), subClient.listenerCount('pmessageBuffer'), subClient.listenerCount('messageBuffer'), pubClient.listenerCount('error')]
+  const [errors, pmessages, messages, pubErrors] = count()
+  await new Promise((resolve) => subClient.quit(resolve))
+  await closeAdapter(namespace)
+  t.equal(subClient.listenerCount('error'), errors, "the subscriber's last 'error' listener was not the adapter's: none is removed")
+  t.ok(subClient.listeners('error').includes(other))
+  t.same(count().slice(1), [pmessages! - 1, messages! - 1, pubErrors! - 1], "the adapter's other listeners are gone")
+})
