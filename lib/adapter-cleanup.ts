@@ -167,13 +167,15 @@ const BARRIER = 'socket.io-ns-router#barrier'
 // listener keeps the adapter and the whole namespace alive.
 function releaseStreams(namespace: Namespace, adapter: Record<string, any>): void {
   const server = namespace.server as unknown as { adapter(): (nsp: object) => Record<string, any> }
-  void subscribersOf(server.adapter(), server).then(async (clients) => {
+  // In a promise, so that nothing the throw-away adapter does can make the removal throw.
+  void Promise.resolve().then(() => subscribersOf(server.adapter(), server)).then(async (clients) => {
     for (const client of clients) await unsubscribeStreams(client, namespace.name, adapter.uid)
   }).catch((error: unknown) => debug('releasing %s: %s', namespace.name, String(error)))
 }
 
 // The only way to that subscriber client: build one throw-away adapter with the factory and see which
-// promise its constructor waits on (`subClientPromise.then(...)`). Once per factory. Only node-redis v4
+// promise its constructor waits on (`subClientPromise.then(...)`). Once per factory, so Promise.prototype.then
+// is swapped for one synchronous call per factory, never on the path of a connection. Only node-redis v4
 // clients are released: with ioredis the adapter's listener cannot be told from the others.
 function subscribersOf(factory: (nsp: object) => Record<string, any>, server: object): Promise<PubSubClient[]> {
   const known = streamsSubscribers.get(factory)
