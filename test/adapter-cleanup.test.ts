@@ -9,7 +9,7 @@ import { createClient } from 'redis'
 import t, { type Test } from 'tap'
 import { closeAdapter, withProcessListeners } from '../lib/adapter-cleanup.js'
 import { createNamespaceRouter } from '../lib/router.js'
-import { clientV2, clientV4, connected, delay, startServer, until, type ServerKind } from './helpers/io.js'
+import { clientV2, clientV4, connected, delay, once, startServer, until, type ServerKind } from './helpers/io.js'
 import { startRedis, type RedisServer } from './helpers/redis.js'
 
 const require = createRequire(import.meta.url)
@@ -59,6 +59,9 @@ interface Setup {
   adapter?(io: any, redis: RedisServer): Promise<any[]>
 }
 
+const LIVE = { categoryId: 'live', itemId: '1' }
+const LIVE_NAME = '/category/live/item/1/chat'
+
 async function churnCase(t: Test, setup: Setup) {
   const redis = await startRedis(t)
   const kind = setup.kind ?? '4'
@@ -67,7 +70,22 @@ async function churnCase(t: Test, setup: Setup) {
   const router = createNamespaceRouter(io, { routes: { chat: ROUTE }, emptyNamespaceTtlMs: 1 })
   t.teardown(() => router.close())
   const refs: WeakRef<object>[] = []
-  router.on('namespace.created', ({ namespace }) => { refs.push(new WeakRef(namespace)) })
+  router.on('namespace.created', ({ namespace }) => { if (namespace.name !== LIVE_NAME) refs.push(new WeakRef(namespace)) })
+  const connect = (base: string, name: string) => (kind === '2' ? clientV2(t, base + name, { query: 'ns=' + name }) : clientV4(t, base + name))
+
+  // With an adapter, a second server (another node) and one namespace that stays live on both, with a
+  // client on each: the churn must not touch it.
+  const live = connect(url, LIVE_NAME)
+  await connected(live)
+  let peer: { io: any; close(): Promise<void>; emit(text: string): void } | undefined
+  if (setup.adapter) {
+    const other = await startServer(t, kind, setup.options)
+    await setup.adapter(other.io, redis)
+    const otherRouter = createNamespaceRouter(other.io, { routes: { chat: ROUTE }, emptyNamespaceTtlMs: 1 })
+    t.teardown(() => otherRouter.close())
+    await connected(connect(other.url, LIVE_NAME))
+    peer = { io: other.io, close: () => otherRouter.close(), emit: (text) => otherRouter.namespace('chat', LIVE).emit('news', text) }
+  }
 
   const counts = async (): Promise<Counts> => ({
     redis: await redis.subscriptions('/category/'),
@@ -82,13 +100,10 @@ async function churnCase(t: Test, setup: Setup) {
 
   async function churn(byClient: number, byServer: number) {
     for (let i = 0; i < byServer; i++) router.namespace('chat', { categoryId: 's', itemId: String(i) }).emit('news', i)
-    const sockets = Array.from({ length: byClient }, (_, i) => {
-      const name = `/category/c/item/${i}/chat`
-      return kind === '2' ? clientV2(t, url + name, { query: 'ns=' + name }) : clientV4(t, url + name)
-    })
+    const sockets = Array.from({ length: byClient }, (_, i) => connect(url, `/category/c/item/${i}/chat`))
     await Promise.all(sockets.map((socket) => connected(socket, 10_000)))
     for (const socket of sockets) socket.close()
-    await until(() => router.stats().namespaces === 0, 'every namespace is removed', 20_000)
+    await until(() => router.stats().namespaces === 1, 'every namespace but the live one is removed', 20_000)
   }
 
   await churn(CHURN, CHURN)
@@ -105,7 +120,12 @@ async function churnCase(t: Test, setup: Setup) {
     globalThis.gc?.()
   }
   t.equal(refs.filter((ref) => ref.deref() !== undefined).length, 0, `none of the ${refs.length} removed namespaces is reachable`)
-  return { io, url, router, redis, shared }
+  if (peer) {
+    const heard = once(live, 'news')
+    peer.emit('from the other node')
+    t.same(await heard, ['from the other node'], 'a broadcast from the other node still reaches the live namespace')
+  }
+  return { redis, nodes: [{ io, close: () => router.close() }, peer as NonNullable<typeof peer>] }
 }
 
 async function v4Clients(redis: RedisServer, count = 2): Promise<any[]> {
@@ -171,7 +191,7 @@ t.test('socket.io 4 with socket.io-redis 6.x (node_redis 3 clients; 6.x is for s
 })
 
 t.test('@socket.io/redis-streams-adapter 0.3.x, sharded Pub/Sub', async (t) => {
-  const { io, redis } = await churnCase(t, {
+  const { nodes, redis } = await churnCase(t, {
     async adapter(io, redis) {
       const [client] = await v4Clients(redis, 1)
       t.teardown(() => client.quit())
@@ -179,11 +199,12 @@ t.test('@socket.io/redis-streams-adapter 0.3.x, sharded Pub/Sub', async (t) => {
       return [client]
     },
   })
-  await closeStreams(io, redis)
+  // Each node subscribes 2 channels for the live namespace.
+  for (const [i, node] of nodes.entries()) await closeStreams(node, redis, 2 * (nodes.length - 1 - i))
 })
 
 t.test('@socket.io/redis-streams-adapter 0.3.x', async (t) => {
-  const { io, redis } = await churnCase(t, {
+  const { nodes, redis } = await churnCase(t, {
     async adapter(io, redis) {
       const [client] = await v4Clients(redis, 1)
       t.teardown(() => client.quit())
@@ -191,15 +212,23 @@ t.test('@socket.io/redis-streams-adapter 0.3.x', async (t) => {
       return [client]
     },
   })
-  await closeStreams(io, redis)
+  // Each node subscribes 2 channels for the live namespace.
+  for (const [i, node] of nodes.entries()) await closeStreams(node, redis, 2 * (nodes.length - 1 - i))
 })
 
 // The streams adapter's own clients (a subscriber, a stream reader) go when its last namespace closes:
 // before redis-server stops, or they would try to reconnect forever.
-async function closeStreams(io: any, redis: RedisServer) {
+async function closeStreams(node: { io: any; close(): Promise<void> }, redis: RedisServer, left: number) {
   const connections = async () => String(await redis.client.sendCommand(['CLIENT', 'LIST'])).trim().split('\n').length
   const before = await connections()
-  await io.of('/').adapter.close()
+  await node.close()
+  // The router's unsubscriptions land first: the adapter disconnects its subscriber with whatever is in
+  // flight, and leaves those rejections unhandled.
+  await until(async () => {
+    const { channels, shardChannels } = await redis.subscriptions(LIVE_NAME)
+    return channels.length + shardChannels.length === left
+  }, 'this node has released the live namespace')
+  await node.io.of('/').adapter.close()
   await until(async () => (await connections()) === before - 2, "the streams adapter's own clients are gone")
 }
 
