@@ -22,7 +22,10 @@ export const codes = {
   OPTIONS: 'ERR_ROUTER_OPTIONS',
   /** `router.namespace()` was given an unknown route, a RegExp route, or params that do not fit. */
   REVERSE_ROUTE: 'ERR_REVERSE_ROUTE',
-  /** `router.namespace()` would exceed `maxNamespaces`. */
+  /**
+   * No longer thrown: server code is never refused for caps (they bound what clients create). Kept so
+   * that code comparing against it still compiles.
+   */
   NAMESPACE_LIMIT: 'ERR_NAMESPACE_LIMIT',
   /** The router was used after `close()`. */
   CLOSED: 'ERR_ROUTER_CLOSED',
@@ -38,6 +41,10 @@ export const codes = {
   UNAVAILABLE: 'NS_UNAVAILABLE',
   /** Creating the namespace would exceed `maxNamespaces`, of all routes or of its route. */
   LIMIT: 'NS_LIMIT',
+  /** The connection already holds `maxNamespacesPerConnection` routed namespaces (connected or joining). */
+  CONNECTION_LIMIT: 'NS_CONNECTION_LIMIT',
+  /** The client (its `clientKey`) already created `maxNamespacesPerClient` live namespaces. */
+  CLIENT_LIMIT: 'NS_CLIENT_LIMIT',
   /** The route's `authorize` returned false, threw or rejected. */
   FORBIDDEN: 'NS_FORBIDDEN',
 } as const

@@ -1,6 +1,7 @@
 import createDebug from 'debug'
 import type { Namespace } from 'socket.io'
 import { codes, type ErrorCode, type RefusalError } from './errors.js'
+import type { Claim } from './lifecycle.js'
 import type { RouteMatch } from './matcher.js'
 import { withProcessListeners } from './adapter-cleanup.js'
 import type { ServerAccess, ServerLike } from './server-compat.js'
@@ -25,12 +26,17 @@ export interface GateHooks {
   refuse(code: ErrorCode, message: string, name: string, route?: string): RefusalError
   /** The refusal for one more namespace of this route, when a cap is reached. */
   capRefusal(match: RouteMatch, name: string): RefusalError | undefined
+  /**
+   * Checks every cap for a client's creation and counts it against its connection and client until it is
+   * created or dropped; or returns the refusal.
+   */
+  claim(match: RouteMatch, name: string): Claim | RefusalError
   /** The route's `authorize` in its 'create' phase: `true` at once for a route without one. */
   authorizeCreation(match: RouteMatch, name: string, auth: unknown): boolean | Promise<boolean>
   /** Whether a namespace is one of the router's live ones. */
   isLive(namespace: Namespace): boolean
-  /** A namespace was created under the parent; `byClient` when a client's CONNECT made it. */
-  created(namespace: Namespace, match: RouteMatch, byClient: boolean, release: () => void): void
+  /** A namespace was created under the parent; `claim` when a client's CONNECT made it. */
+  created(namespace: Namespace, match: RouteMatch, claim: Claim | undefined, release: () => void): void
 }
 
 /**
@@ -65,7 +71,7 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
   let pendingRefusal: { name: string; error: RefusalError } | undefined
   // Set while socket.io creates the namespace a client's CONNECT asked for, with the match the check
   // made: matching the name again would double the router's share of a creation.
-  let clientCreation: { name: string; match: RouteMatch } | undefined
+  let clientCreation: { name: string; match: RouteMatch; claim: Claim; created: boolean } | undefined
   let closed = false
 
   const refuseConnect = (name: string, next: Next, error: RefusalError): void => {
@@ -81,28 +87,40 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
 
   const check = (name: string, auth: unknown, next: Next): void => {
     const original = hooks.standIn(name)
-    if (original !== undefined) return refuseConnect(name, next, hooks.refuse(codes.INVALID_NAME, 'invalid namespace name', original))
+    if (original !== undefined) return refuseConnect(name, next, hooks.refuse(codes.INVALID_NAME, 'Invalid namespace', original))
     const match = hooks.classify(name)
     if (typeof match === 'string') {
       // Parents registered after this one get their turn; if there are none, refuse with a code.
       if (!server.isLastParent(check)) return next(null, false)
-      const message = match === codes.NO_ROUTE ? 'no route for this namespace' : 'invalid namespace name'
-      return refuseConnect(name, next, hooks.refuse(match, message, name))
+      // socket.io's own words for a namespace nobody serves, which clients in the field match on.
+      return refuseConnect(name, next, hooks.refuse(match, 'Invalid namespace', name))
     }
-    const full = hooks.capRefusal(match, name)
-    if (full) return refuseConnect(name, next, full)
+    const claim = hooks.claim(match, name)
+    if (claim instanceof Error) return refuseConnect(name, next, claim)
     const decided = (allowed: boolean): void => {
-      // close() may have run while authorize was pending: create nothing after it.
-      if (closed) return next(null, false)
-      if (!allowed) return refuseConnect(name, next, hooks.refuse(codes.FORBIDDEN, 'not authorized to create this namespace', name, match.route.name))
+      // close() may have run while authorize was pending, or the client may have gone: create nothing.
+      if (closed || (claim.connection && claim.connection.readyState !== 'open')) {
+        claim.drop()
+        return next(null, false)
+      }
+      if (!allowed) {
+        claim.drop()
+        return refuseConnect(name, next, hooks.refuse(codes.FORBIDDEN, 'not authorized to create this namespace', name, match.route.name))
+      }
       // Joining a namespace that appeared meanwhile needs no room; creating one is checked again.
       const stillFull = server.lookup(name) ? undefined : hooks.capRefusal(match, name)
-      if (stillFull) return refuseConnect(name, next, stillFull)
-      clientCreation = { name, match }
+      if (stillFull) {
+        claim.drop()
+        return refuseConnect(name, next, stillFull)
+      }
+      const creation = { name, match, claim, created: false }
+      clientCreation = creation
       try {
         next(null, true)
       } finally {
         clientCreation = undefined
+        // Nothing was created (the namespace appeared in between): the claim was not needed.
+        if (!creation.created) claim.drop()
       }
     }
     const allowed = hooks.authorizeCreation(match, name, auth)
@@ -125,10 +143,11 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
     const existing = server.lookup(name)
     if (existing) return existing
     const forClient = clientCreation?.name === name ? clientCreation : undefined
+    if (forClient) forClient.created = true
     const match = forClient?.match ?? (hooks.classify(name) as RouteMatch)
     const { value: namespace, release } = withProcessListeners((): Namespace => createChild.call(parent, name))
     debug('created %s for route %s', name, match.route.name)
-    hooks.created(namespace, match, forClient !== undefined, release)
+    hooks.created(namespace, match, forClient?.claim, release)
     return namespace
   }
 

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events'
+import { EventEmitter } from 'events'
 import createDebug from 'debug'
 import { createNamespaceRouter } from './router.js'
 import { callSafely } from './safe-emit.js'

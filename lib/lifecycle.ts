@@ -2,36 +2,77 @@ import createDebug from 'debug'
 import type { Namespace, Socket } from 'socket.io'
 import type { CompiledRoute, RouteMatch } from './matcher.js'
 import { removeNamespace, retire } from './removal.js'
-import type { ServerAccess } from './server-compat.js'
+import type { EngineConnection, ServerAccess } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:lifecycle')
 
+// The disconnect reasons after which socket.io 4.6+ keeps a session for connection state recovery
+// (socket.io's `RECOVERABLE_DISCONNECT_REASONS`, unchanged from 4.6 to 4.8).
+const RECOVERABLE = new Set(['transport error', 'transport close', 'forced close', 'ping timeout', 'server shutting down', 'forced server close'])
+
 interface Entry {
+  readonly namespace: Namespace
   readonly match: RouteMatch
   /** Sockets between the router's middleware and their `connection` event. */
   readonly pending: Map<string, Socket>
+  /** Connections whose CONNECT created the namespace and whose socket has not entered it yet. */
+  readonly reserved: Set<EngineConnection>
+  /** The client key of the connection that created it, for the per-client cap; unset for server code. */
+  readonly key: string | undefined
   /** Whether the namespace may wait for the grace period: a socket connected, or server code made it. */
   populated: boolean
+  /** Until when (epoch ms) a session of a socket that left can still be recovered (connectionStateRecovery). */
+  recoverableUntil: number
   timer: NodeJS.Timeout | undefined
   /** Undoes what the namespace's adapter left outside it (process listeners). */
   readonly release: () => void
+}
+
+/** What one engine.io connection holds in routed namespaces: its sockets, and its creations not joined yet. */
+interface Holding {
+  readonly connection: EngineConnection
+  readonly items: Set<Socket | Entry>
+  /** Creations that passed the caps and wait for the route's `authorize`. */
+  creating: number
+  key: string | undefined
+}
+
+/**
+ * A creation a client's CONNECT asked for, counted against its connection and its client key from the
+ * moment it passed the caps: `adopt` turns it into the namespace's reservation, `drop` gives it back.
+ *
+ * @example
+ * const claim = lifecycle.claim(connection, '203.0.113.7')
+ * if (!allowed) claim.drop()
+ */
+export interface Claim {
+  readonly connection: EngineConnection | undefined
+  readonly key: string | undefined
+  /** Gives the claim back when nothing was created; calling it again does nothing. Not called once adopted. */
+  drop(): void
 }
 
 /**
  * Options of {@link createLifecycle}.
  *
  * @example
- * const options: LifecycleOptions = { ttl: 30_000, maxNamespaces: 10_000, onRemoved() {}, onOrphan() {} }
+ * const options: LifecycleOptions = { ttl: 30_000, maxNamespaces: 10_000, perConnection: 128, perClient: 256, onRemoved() {}, onOrphan() {} }
  */
 export interface LifecycleOptions {
   /** How long an empty namespace lives, in ms, or false to keep it. */
   readonly ttl: number | false
-  /** Cap on live namespaces, all routes together. */
+  /** Cap on live namespaces, all routes together, for clients' creations. */
   readonly maxNamespaces: number
+  /** Cap on the routed sockets (connected or joining) and pending creations of one engine.io connection. */
+  readonly perConnection: number
+  /** Cap on the live namespaces that the connections of one client key created. */
+  readonly perClient: number
   /** Called after a namespace was removed. */
   readonly onRemoved: (namespace: Namespace, match: RouteMatch) => void
   /** Called for a socket that reached a removed namespace and was disconnected. */
   readonly onOrphan: (socket: Socket) => void
+  /** The clock, in epoch ms (tests drive it). */
+  readonly now?: () => number
 }
 
 /**
@@ -49,24 +90,42 @@ export interface LifecycleCounts {
 }
 
 /**
- * The namespaces a router created, the sockets on their way in, and the rules for removing them.
+ * Which bound one more namespace or socket would break.
  *
  * @example
- * const lifecycle = createLifecycle(server, parent, { ttl: 30_000, maxNamespaces: 10_000, onRemoved, onOrphan })
- * lifecycle.adopt(namespace, match, true)
+ * const bound: Bound | undefined = lifecycle.capExceeded(route)
+ */
+export type Bound = 'all routes' | 'route' | 'connection' | 'client'
+
+/**
+ * The namespaces a router created, the sockets on their way in, what each connection and client holds,
+ * and the rules for removing namespaces.
+ *
+ * @example
+ * const lifecycle = createLifecycle(server, parent, { ttl: 30_000, maxNamespaces: 10_000, perConnection: 128, perClient: 256, onRemoved, onOrphan })
+ * lifecycle.adopt(namespace, match)
  */
 export interface Lifecycle {
   /**
-   * Tracks a new namespace; `byClient` when a client's CONNECT created it; `release` runs after its
-   * adapter is closed.
+   * Tracks a new namespace. `claim` is the client creation it came from (server code creates with none);
+   * `release` runs after its adapter is closed.
    */
-  adopt(namespace: Namespace, match: RouteMatch, byClient: boolean, release?: () => void): void
+  adopt(namespace: Namespace, match: RouteMatch, claim?: Claim, release?: () => void): void
   /** The route match of a live namespace, or undefined once it is removed. */
   matchOf(namespace: Namespace): RouteMatch | undefined
-  /** Which cap one more namespace of this route would break, if any. */
+  /** Which cap one more client-created namespace of this route would break, if any. */
   capExceeded(route: CompiledRoute): 'all routes' | 'route' | undefined
-  /** A socket entered the router's middleware. */
-  enter(socket: Socket): void
+  /**
+   * Which bound of this connection (`connection`) or of its client key (`client`) one more creation would
+   * break, if any. `key` is the client key of the connection.
+   */
+  clientBound(connection: EngineConnection, key: string): 'connection' | 'client' | undefined
+  /** Counts a creation that passed the caps against its connection and key, until it is adopted or dropped. */
+  claim(connection: EngineConnection | undefined, key: string | undefined): Claim
+  /** The client key cached for a connection, computed once by `compute`. */
+  keyOf(connection: EngineConnection, compute: () => string): string
+  /** A socket entered the router's middleware; `connection` when its connection is at its bound (refuse it). */
+  enter(socket: Socket): 'connection' | undefined
   /** A socket connected (`connected: true`) or was refused by the router. */
   settle(socket: Socket, connected: boolean): void
   counts(): LifecycleCounts
@@ -77,24 +136,48 @@ export interface Lifecycle {
 /**
  * Creates the lifecycle of a router's namespaces:
  * - a namespace with no connected socket is removed after `ttl` ms, unless a socket is still on its way
- *   in (in `authorize` or in the namespace's own middleware), in which case it waits for it;
- * - a namespace a client's CONNECT created, that never held a socket, is removed as soon as the router
- *   refused its last pending socket, whatever `ttl` says: a refused socket leaves nothing behind;
+ *   in (in `authorize` or in the namespace's own middleware), in which case it waits for it; with socket.io's
+ *   connection state recovery on, it also waits as long as a session of a socket that left can be recovered;
+ * - a namespace a client's CONNECT created, that never held a connected socket, is removed as soon as its
+ *   last joining socket is gone (refused, or its connection closed), whatever `ttl` says;
+ * - one engine.io connection holds at most `perConnection` routed sockets and pending creations, and the
+ *   connections of one client key hold at most `perClient` live namespaces they created;
  * - a socket that still reaches a removed namespace is disconnected, never left in it.
  *
  * @example
- * const lifecycle = createLifecycle(accessServer(io), parent, { ttl: 0, maxNamespaces: 100, onRemoved() {}, onOrphan() {} })
+ * const lifecycle = createLifecycle(accessServer(io), parent, { ttl: 0, maxNamespaces: 100, perConnection: 128, perClient: 256, onRemoved() {}, onOrphan() {} })
  */
 export function createLifecycle(server: ServerAccess, parent: { children?: Set<unknown> }, options: LifecycleOptions): Lifecycle {
+  const now = options.now ?? Date.now
+  const recovery = server.recovery()
   const entries = new Map<Namespace, Entry>()
   const perRoute = new Map<string, number>()
+  /** Live and pending client creations per client key. */
+  const perKey = new Map<string, number>()
+  const holdings = new WeakMap<EngineConnection, Holding>()
   let removed = 0
+
+  // A connection no longer holds `item`; a closed connection holds nothing any more.
+  const letGo = (connection: EngineConnection, item: Socket | Entry): void => {
+    holdings.get(connection)?.items.delete(item)
+  }
+
+  const countKey = (key: string | undefined, delta: number): void => {
+    if (key === undefined) return
+    const count = (perKey.get(key) ?? 0) + delta
+    if (count === 0) perKey.delete(key)
+    else perKey.set(key, count)
+  }
 
   const remove = async (namespace: Namespace, entry: Entry): Promise<void> => {
     entries.delete(namespace)
     clearTimeout(entry.timer)
     const route = entry.match.route.name
     perRoute.set(route, (perRoute.get(route) as number) - 1)
+    countKey(entry.key, -1)
+    // What connections hold of it goes with it, so that nothing keeps a removed namespace reachable.
+    for (const connection of entry.reserved) letGo(connection, entry)
+    for (const socket of entry.pending.values()) letGo(socket.conn, socket)
     removed++
     await removeNamespace(server, parent, namespace)
     entry.release()
@@ -102,41 +185,111 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     options.onRemoved(namespace, entry.match)
   }
 
-  // A pending socket whose connection closed, or that socket.io 4.8 dropped from its pre-connect set
-  // (a later middleware refused it), is not on its way in any more. Checked when a removal is due,
-  // rather than with a listener per socket: one connection can carry hundreds of joining sockets.
-  const prune = (namespace: Namespace, entry: Entry): void => {
-    const preConnect = (namespace as unknown as { _preConnectSockets?: Map<string, unknown> })._preConnectSockets
-    for (const [id, socket] of entry.pending) {
-      if (socket.conn.readyState !== 'open' || (preConnect && !preConnect.has(id))) entry.pending.delete(id)
-    }
+  // Whether a pending socket is still on its way in. socket.io 4.0 to 4.7 say nothing when a middleware
+  // after the router's refuses a socket: that is found out here, when it matters (a removal is due, or its
+  // connection is at its bound), rather than with a listener per socket.
+  const stillJoining = (entry: Entry, socket: Socket): boolean => {
+    if (server.isJoining(entry.namespace, socket)) return true
+    entry.pending.delete(socket.id)
+    letGo(socket.conn, socket)
+    return false
   }
 
   const isEmpty = (namespace: Namespace, entry: Entry): boolean => {
-    prune(namespace, entry)
-    return entry.pending.size === 0 && server.socketCount(namespace) === 0
+    for (const socket of entry.pending.values()) stillJoining(entry, socket)
+    return entry.pending.size === 0 && entry.reserved.size === 0 && server.socketCount(namespace) === 0
   }
 
   const schedule = (namespace: Namespace, entry: Entry): void => {
     clearTimeout(entry.timer)
     entry.timer = undefined
     if (options.ttl === false || server.socketCount(namespace) > 0) return
+    // A session of a socket that left can be recovered until `recoverableUntil`: the namespace (whose
+    // adapter holds the session) must outlive it, or the client comes back to a fresh namespace.
+    const wait = Math.max(options.ttl, entry.recoverableUntil - now())
     entry.timer = setTimeout(() => {
       entry.timer = undefined
       if (isEmpty(namespace, entry)) {
-        debug('removing %s: empty for %d ms', namespace.name, options.ttl)
+        debug('removing %s: empty for %d ms', namespace.name, wait)
         void remove(namespace, entry)
       } else schedule(namespace, entry)
-    }, options.ttl)
+    }, wait)
     entry.timer.unref()
+  }
+
+  // A namespace nobody ever connected to has no grace: it goes as soon as nobody is on the way in. Checked
+  // a turn later: a socket may be on its way in between socket.io's lookup of the namespace and the
+  // router's middleware.
+  const removeIfAbandoned = (namespace: Namespace, entry: Entry): void => {
+    setImmediate(() => {
+      if (entries.get(namespace) === entry && !entry.populated && isEmpty(namespace, entry)) {
+        debug('removing %s: nobody who joined it connected', namespace.name)
+        void remove(namespace, entry)
+      }
+    })
+  }
+
+  const recheck = (namespace: Namespace, entry: Entry): void => {
+    if (entry.populated) schedule(namespace, entry)
+    else removeIfAbandoned(namespace, entry)
+  }
+
+  // One listener shared by every connection that holds something: what it held is let go at once.
+  function onClose(this: EngineConnection): void {
+    const holding = holdings.get(this) as Holding
+    holdings.delete(this)
+    for (const item of holding.items) {
+      if (isEntry(item)) {
+        item.reserved.delete(this)
+        recheck(item.namespace, item)
+      } else {
+        const entry = entries.get(item.nsp)
+        if (entry?.pending.delete(item.id)) recheck(item.nsp, entry)
+      }
+    }
+  }
+
+  const holdingOf = (connection: EngineConnection): Holding => {
+    let holding = holdings.get(connection)
+    if (holding === undefined) {
+      holding = { connection, items: new Set(), creating: 0, key: undefined }
+      holdings.set(connection, holding)
+      connection.on('close', onClose)
+    }
+    return holding
+  }
+
+  // What a connection holds, counted exactly only when it is at its bound: on socket.io 4.5 to 4.7 a socket
+  // refused by a middleware after the router's leaves no trace the router hears of.
+  const isFull = (holding: Holding): boolean => {
+    if (holding.items.size + holding.creating < options.perConnection) return false
+    for (const item of holding.items) {
+      if (isEntry(item) || item.connected) continue
+      const entry = entries.get(item.nsp) as Entry
+      if (!stillJoining(entry, item)) recheck(item.nsp, entry)
+    }
+    return holding.items.size + holding.creating >= options.perConnection
+  }
+
+  // One listener shared by every namespace: a joining socket that socket.io forgot (a later middleware
+  // refused it, or its connection closed first) is not on its way in any more.
+  function onLeft(this: Namespace, socket: Socket): void {
+    const entry = entries.get(this)
+    if (entry?.pending.delete(socket.id)) {
+      letGo(socket.conn, socket)
+      recheck(this, entry)
+    }
   }
 
   // One listener shared by every socket (`this` is the socket) rather than a closure per socket. A
   // namespace object is adopted once, so the entry found is the one the socket settled in, or none.
-  function onDisconnect(this: Socket): void {
+  function onDisconnect(this: Socket, reason: string): void {
+    letGo(this.conn, this)
     const namespace = this.nsp
     const entry = entries.get(namespace)
-    if (entry && server.socketCount(namespace) === 0) schedule(namespace, entry)
+    if (!entry) return
+    if (recovery && RECOVERABLE.has(reason)) entry.recoverableUntil = now() + recovery.maxDisconnectionDuration
+    if (server.socketCount(namespace) === 0) schedule(namespace, entry)
   }
 
   const settle = (socket: Socket, connected: boolean): void => {
@@ -148,18 +301,13 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       entry.populated = true
       clearTimeout(entry.timer)
       entry.timer = undefined
+      // A recovered socket skips middleware (socket.io's default): it is counted here.
+      holdingOf(socket.conn).items.add(socket)
       socket.on('disconnect', onDisconnect)
       return
     }
-    if (entry.populated) return schedule(namespace, entry)
-    // Checked a turn later: a socket may be on its way in between socket.io's lookup of the namespace
-    // and the router's middleware.
-    setImmediate(() => {
-      if (entries.get(namespace) === entry && !entry.populated && isEmpty(namespace, entry)) {
-        debug('removing %s: its only sockets were refused', namespace.name)
-        void remove(namespace, entry)
-      }
-    })
+    letGo(socket.conn, socket)
+    recheck(namespace, entry)
   }
 
   // A namespace a client's CONNECT created normally has that socket connected within the turn, which
@@ -176,12 +324,30 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
   }
 
   return {
-    adopt(namespace, match, byClient, release = () => {}) {
-      const entry: Entry = { match, pending: new Map(), populated: !byClient, timer: undefined, release }
+    adopt(namespace, match, claim, release = () => {}) {
+      const entry: Entry = {
+        namespace,
+        match,
+        pending: new Map(),
+        reserved: new Set(),
+        key: claim?.key,
+        populated: claim === undefined,
+        recoverableUntil: 0,
+        timer: undefined,
+        release,
+      }
       entries.set(namespace, entry)
+      server.watchLeaving(namespace, onLeft)
       const route = match.route.name
       perRoute.set(route, (perRoute.get(route) ?? 0) + 1)
-      if (!byClient) return schedule(namespace, entry)
+      if (claim === undefined) return schedule(namespace, entry)
+      // The claim's count against its key now belongs to the live namespace, until it is removed.
+      const holding = claim.connection && holdings.get(claim.connection)
+      if (holding) {
+        holding.creating--
+        holding.items.add(entry)
+        entry.reserved.add(holding.connection)
+      }
       if (unconfirmed.push([namespace, entry]) === 1) setImmediate(confirm)
     },
     matchOf(namespace) {
@@ -192,8 +358,45 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       if ((perRoute.get(route.name) ?? 0) >= route.maxNamespaces) return 'route'
       return undefined
     },
+    clientBound(connection, key) {
+      if (isFull(holdingOf(connection))) return 'connection'
+      if ((perKey.get(key) ?? 0) >= options.perClient) return 'client'
+      return undefined
+    },
+    claim(connection, key) {
+      const holding = connection && holdingOf(connection)
+      if (holding) holding.creating++
+      countKey(key, 1)
+      let dropped = false
+      return {
+        connection,
+        key,
+        drop() {
+          if (dropped) return
+          dropped = true
+          if (holding) holding.creating--
+          countKey(key, -1)
+        },
+      }
+    },
+    keyOf(connection, compute) {
+      const holding = holdingOf(connection)
+      return (holding.key ??= compute())
+    },
     enter(socket) {
-      entries.get(socket.nsp)?.pending.set(socket.id, socket)
+      const entry = entries.get(socket.nsp)
+      if (!entry) return undefined
+      const holding = holdingOf(socket.conn)
+      // The creator's reservation becomes its socket; anyone else needs room on their connection.
+      if (entry.reserved.delete(socket.conn)) holding.items.delete(entry)
+      else if (isFull(holding)) {
+        // Refused at the door: if it was the only one on its way in, the namespace has no reason to stay.
+        recheck(socket.nsp, entry)
+        return 'connection'
+      }
+      holding.items.add(socket)
+      entry.pending.set(socket.id, socket)
+      return undefined
     },
     settle,
     counts() {
@@ -209,4 +412,8 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       await Promise.all([...entries].map(([namespace, entry]) => remove(namespace, entry)))
     },
   }
+}
+
+function isEntry(item: Socket | Entry): item is Entry {
+  return 'reserved' in item
 }

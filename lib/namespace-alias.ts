@@ -21,6 +21,13 @@ export interface ConnectionAliases {
   watch(connection: EngineConnection): void
   /** Stops aliasing one connection's namespaces (it keeps the aliases it has). */
   unwatch(connection: EngineConnection): void
+  /**
+   * The connection whose CONNECT packet for `name` socket.io is handling now, once: socket.io checks a
+   * CONNECT's namespace in the same call that delivered the packet, and tells the check nothing of the
+   * connection. Undefined when the last CONNECT was for another name (a check socket.io made later, after
+   * another parent namespace answered asynchronously).
+   */
+  takeConnecting(name: string): EngineConnection | undefined
 }
 
 /**
@@ -48,13 +55,18 @@ export function createAliases(
   everyName: (connection: EngineConnection) => boolean = () => true,
 ): ConnectionAliases {
   const aliased = new WeakMap<EngineConnection, Aliases>()
+  // The last CONNECT packet and its connection. The packet's data is read when asked for, after any
+  // aliasing below rewrote it to the server's name.
+  let connecting: { connection: EngineConnection; packet: EnginePacket } | undefined
 
   function incoming(this: EngineConnection, packet: EnginePacket): void {
     if (packet.type !== 'message' || typeof packet.data !== 'string') return
+    const connect = packet.data.charCodeAt(0) === 48
+    if (connect) connecting = { connection: this, packet }
     let aliases = aliased.get(this)
     if (aliases === undefined) {
       // Without an alias, only a CONNECT ('0') can start one: every other packet passes untouched.
-      if (packet.data.charCodeAt(0) !== 48) return
+      if (!connect) return
       // And unless `decide` wants to see every name of this connection, only a CONNECT for '//...'.
       if ((packet.data.charCodeAt(1) !== 47 || packet.data.charCodeAt(2) !== 47) && !everyName(this)) return
     }
@@ -83,6 +95,14 @@ export function createAliases(
     unwatch(connection) {
       connection.removeListener('packet', incoming)
       aliased.get(connection)?.stop()
+    },
+    takeConnecting(name) {
+      const last = connecting
+      connecting = undefined
+      const data = last?.packet.data as string | undefined
+      // '0' + name, then the end, a query ('?', protocol 3) or the payload (',').
+      const after = data?.charAt(name.length + 1)
+      return data?.startsWith(name, 1) && (after === '' || after === ',' || after === '?') ? last?.connection : undefined
     },
   }
 }

@@ -1,3 +1,4 @@
+import { addressKey, type ClientKey } from './client-key.js'
 import { codes, NamespaceRouterError } from './errors.js'
 import { DEFAULT_MAX_PARAM_LENGTH } from './matcher.js'
 import { DEFAULT_MAX_NAME_LENGTH } from './name.js'
@@ -25,8 +26,24 @@ export interface RouterOptions<Routes extends RoutePatterns> {
   readonly maxParamLength?: number
   /** Milliseconds a routed namespace lives without sockets, or `false` to keep them. Default 30 000. */
   readonly emptyNamespaceTtlMs?: number | false
-  /** Cap on live routed namespaces, all routes together. Default 10 000. */
+  /**
+   * Cap on live routed namespaces, all routes together, for what clients create: a client's CONNECT that
+   * would create one more is refused with `NS_LIMIT`. Server code (`router.namespace()`, `io.of()`) is
+   * never refused. Default 10 000.
+   */
   readonly maxNamespaces?: number
+  /**
+   * Cap on the routed namespaces one engine.io connection holds, connected or joining (a Manager
+   * multiplexes them over one connection): over it, `NS_CONNECTION_LIMIT`. Default 128.
+   */
+  readonly maxNamespacesPerConnection?: number
+  /** Cap on the live namespaces the connections of one client (`clientKey`) created: over it, `NS_CLIENT_LIMIT`. Default 256. */
+  readonly maxNamespacesPerClient?: number
+  /**
+   * Which client a connection belongs to, for `maxNamespacesPerClient`. Default: its address (an IPv6
+   * address's /64). Behind a trusted reverse proxy, use `forwardedFor([proxy addresses])`.
+   */
+  readonly clientKey?: ClientKey
   /** Accept RegExps that safe-regex2 flags as prone to catastrophic backtracking. Default false. */
   readonly allowUnsafeRegex?: boolean
 }
@@ -42,7 +59,10 @@ export type ResolvedOptions = Required<Omit<RouterOptions<RoutePatterns>, 'route
 /**
  * The defaults. 30 s of grace covers a client's reconnection attempts (socket.io-client waits at most
  * 5 s between them by default) so a blip does not tear down a namespace and its per-namespace setup;
- * 10 000 namespaces cost about 15 MB with the in-memory adapter (1.5 KB each on socket.io 4).
+ * 10 000 namespaces cost about 15 MB with the in-memory adapter (1.5 KB each on socket.io 4). 128
+ * namespaces per connection is Centrifugo's default per-client channel limit: a multiplexing client holds
+ * a handful to a few dozen. 256 per client key is two such connections' worth of new namespaces, so at
+ * least 40 sources are needed to fill `maxNamespaces`.
  *
  * @example
  * DEFAULTS.emptyNamespaceTtlMs // 30000
@@ -54,6 +74,9 @@ export const DEFAULTS: ResolvedOptions = {
   maxParamLength: DEFAULT_MAX_PARAM_LENGTH,
   emptyNamespaceTtlMs: 30_000,
   maxNamespaces: 10_000,
+  maxNamespacesPerConnection: 128,
+  maxNamespacesPerClient: 256,
+  clientKey: addressKey,
   allowUnsafeRegex: false,
 }
 
@@ -69,6 +92,7 @@ export function resolveOptions(options: Omit<RouterOptions<RoutePatterns>, 'rout
     throw new NamespaceRouterError(codes.OPTIONS, message)
   }
   const { query, unmatched, maxNameLength, maxParamLength, emptyNamespaceTtlMs, maxNamespaces, allowUnsafeRegex } = resolved
+  const { maxNamespacesPerConnection, maxNamespacesPerClient, clientKey } = resolved
   if (typeof query !== 'string' || query === '') fail('query must be a non-empty string')
   if (!['ignore', 'disconnect', 'refuse'].includes(unmatched)) fail('unmatched must be "ignore", "disconnect" or "refuse"')
   if (!Number.isInteger(maxNameLength) || maxNameLength < 2) fail('maxNameLength must be an integer of at least 2')
@@ -77,6 +101,13 @@ export function resolveOptions(options: Omit<RouterOptions<RoutePatterns>, 'rout
     fail('emptyNamespaceTtlMs must be false or a whole number of milliseconds below 2^31')
   }
   if (maxNamespaces !== Infinity && !(Number.isInteger(maxNamespaces) && maxNamespaces >= 0)) fail('maxNamespaces must be a whole number or Infinity')
+  if (maxNamespacesPerConnection !== Infinity && !(Number.isInteger(maxNamespacesPerConnection) && maxNamespacesPerConnection >= 1)) {
+    fail('maxNamespacesPerConnection must be a positive whole number or Infinity')
+  }
+  if (maxNamespacesPerClient !== Infinity && !(Number.isInteger(maxNamespacesPerClient) && maxNamespacesPerClient >= 0)) {
+    fail('maxNamespacesPerClient must be a whole number or Infinity')
+  }
+  if (typeof clientKey !== 'function') fail('clientKey must be a function')
   if (typeof allowUnsafeRegex !== 'boolean') fail('allowUnsafeRegex must be a boolean')
   return resolved
 }

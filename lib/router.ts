@@ -1,10 +1,11 @@
 import createDebug from 'debug'
 import type { Emitter } from 'mitt'
 import type { Namespace, Socket } from 'socket.io'
+import { clientKeyOf } from './client-key.js'
 import { createEmitter } from './emitter.js'
 import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
 import { createGate } from './gate.js'
-import { createLifecycle } from './lifecycle.js'
+import { createLifecycle, type Claim } from './lifecycle.js'
 import { compileRoutes, type RouteMatch } from './matcher.js'
 import { createAliases } from './namespace-alias.js'
 import { isProblem, parseName } from './name.js'
@@ -144,7 +145,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     // socket.io 4.8 creates a socket a microtask after it looked its namespace up: the namespace
     // may have been removed in between, and a socket must not join a removed namespace.
     if (!match) return next(refusal(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
-    lifecycle.enter(socket)
+    if (lifecycle.enter(socket)) {
+      return next(refusal(codes.CONNECTION_LIMIT, `too many namespaces on this connection (${settings.maxNamespacesPerConnection})`, socket.nsp.name, match.route.name))
+    }
     const check = match.route.authorize
     if (!check) return next()
     const auth = objectOrEmpty(server.generation === 4 ? socket.handshake.auth : socket.handshake.query)
@@ -169,19 +172,36 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     return cap && refusal(codes.LIMIT, `too many namespaces (${cap})`, name, match.route.name)
   }
 
+  // A client's creation passes the caps of all routes and of its route, then the bounds of its connection
+  // and of its client key, and is counted against both from then on.
+  const claim = (match: RouteMatch, name: string): Claim | RefusalError => {
+    const capped = capRefusal(match, name)
+    if (capped) return capped
+    const connection = aliases.takeConnecting(name)
+    if (!connection) return lifecycle.claim(undefined, undefined)
+    const key = lifecycle.keyOf(connection, () => clientKeyOf(connection, settings.clientKey))
+    const bound = lifecycle.clientBound(connection, key)
+    if (bound === 'connection') {
+      return refusal(codes.CONNECTION_LIMIT, `too many namespaces on this connection (${settings.maxNamespacesPerConnection})`, name, match.route.name)
+    }
+    if (bound === 'client') return refusal(codes.CLIENT_LIMIT, `too many namespaces created by this client (${settings.maxNamespacesPerClient})`, name, match.route.name)
+    return lifecycle.claim(connection, key)
+  }
+
   const gate = createGate(io, {
     server,
     classify,
     standIn: (name) => standIns.get(name),
     refuse: refusal,
     capRefusal,
+    claim,
     authorizeCreation(match, name, auth) {
       const check = match.route.authorize
       return check ? authorize(check, match, { phase: 'create', name, auth: objectOrEmpty(auth), handshake: undefined, socket: undefined }) : true
     },
     isLive: (namespace) => lifecycle.matchOf(namespace) !== undefined,
-    created(namespace, match, byClient, release) {
-      lifecycle.adopt(namespace, match, byClient, release)
+    created(namespace, match, creation, release) {
+      lifecycle.adopt(namespace, match, creation, release)
       created++
       if (listened('namespace.created')) {
         safeEmit(emitter, 'namespace.created', { route: match.route.name, name: namespace.name, namespace }, report('namespace.created handler', match.route.name, namespace.name))
@@ -193,6 +213,8 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const lifecycle = createLifecycle(server, gate.parent, {
     ttl: settings.emptyNamespaceTtlMs,
     maxNamespaces: settings.maxNamespaces,
+    perConnection: settings.maxNamespacesPerConnection,
+    perClient: settings.maxNamespacesPerClient,
     onRemoved(namespace, match) {
       safeEmit(emitter, 'namespace.removed', { route: match.route.name, name: namespace.name }, report('namespace.removed handler', match.route.name, namespace.name))
     },
@@ -201,12 +223,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     },
   })
 
-  // Server-side creation (router.namespace, io.of) obeys the caps too, with a thrown error.
-  const createForServer = (name: string, match: RouteMatch): Namespace => {
-    const cap = lifecycle.capExceeded(match.route)
-    if (cap) throw new NamespaceRouterError(codes.NAMESPACE_LIMIT, `cannot create ${name}: too many namespaces (${cap})`)
-    return gate.create(name)
-  }
+  // Server-side creation (router.namespace, io.of) is never refused for caps: the caps bound what
+  // clients create, and a flood of clients must not break the server's own emits.
+  const createForServer = (name: string): Namespace => gate.create(name)
 
   // `io.of(name)` for a routed name goes through the parent too, so it cannot make a namespace that
   // skips `authorize` (socket.io#4164).
@@ -216,7 +235,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       const full = name.startsWith('/') ? name : `/${name}`
       const match = server.lookup(full) ? undefined : resolve(full)
       if (match) {
-        const namespace = createForServer(full, match)
+        const namespace = createForServer(full)
         if (typeof fn === 'function') namespace.on('connect', fn as (socket: Socket) => void)
         return namespace
       }
@@ -241,7 +260,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     const parsed = parseName(path, settings.maxNameLength)
     // A canonical spelling is its own canonical spelling: match it as it is, without parsing it again.
     if (!isProblem(parsed)) return parsed.canonical !== path && matcher.match(parsed.canonical) ? parsed.canonical : undefined
-    if (!legacy || !gate.isLast()) return undefined
+    // Only a name socket.io would rewrite before the router's check needs a stand-in: any other name
+    // reaches the check as it is (or whatever serves it, as on plain socket.io).
+    if (!legacy || !gate.isLast() || server.legacyName(path) === path) return undefined
     const standIn = `/~ns-router-refusal-${++standInCount}`
     standIns.set(standIn, path)
     return standIn
@@ -268,7 +289,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       if (match?.route.name !== route) {
         throw new NamespaceRouterError(codes.REVERSE_ROUTE, `params of route ${route} build ${JSON.stringify(name)}, which does not route back to it`)
       }
-      return server.lookup(name) ?? createForServer(name, match)
+      return server.lookup(name) ?? createForServer(name)
     },
     stats() {
       const counts = lifecycle.counts()

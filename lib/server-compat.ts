@@ -1,3 +1,4 @@
+import { parse } from 'url'
 import createDebug from 'debug'
 import type { Namespace, Socket } from 'socket.io'
 
@@ -26,6 +27,12 @@ export interface ServerLike {
  */
 export interface EngineConnection {
   readonly protocol?: number
+  /** `'open'` until the connection closes. */
+  readonly readyState?: string
+  /** The peer's address, as socket.io's handshake reports it. */
+  readonly remoteAddress?: string
+  /** The HTTP request that opened the connection. */
+  readonly request?: { readonly headers?: Readonly<Record<string, string | string[] | undefined>>; readonly url?: string }
   on(event: string, listener: (...args: any[]) => void): unknown
   off?(event: string, listener: (...args: any[]) => void): unknown
   removeListener(event: string, listener: (...args: any[]) => void): unknown
@@ -58,6 +65,26 @@ export interface ServerAccess {
   /** Whether this name-check function is the last one socket.io tries. */
   isLastParent(check: unknown): boolean
   sockets(namespace: Namespace): Socket[]
+  /**
+   * Whether a socket that entered the namespace's middleware is still on its way in (neither connected nor
+   * refused). On 2.x to 4.4, a socket refused by a middleware after the router's counts until its connection
+   * closes: those versions leave no trace of the refusal.
+   */
+  isJoining(namespace: Namespace, socket: Socket): boolean
+  /**
+   * Calls `listener` (with the namespace as `this`) for each socket socket.io forgets: a connected socket
+   * that left, and on 4.x a socket a middleware refused or whose connection closed before it connected.
+   * It also makes the router the only one to remove the namespace: socket.io 4.6+ with
+   * `cleanupEmptyChildNamespaces` would delete a parent's child the moment its last socket leaves.
+   */
+  watchLeaving(namespace: Namespace, listener: (this: Namespace, socket: Socket) => void): void
+  /**
+   * The namespace socket.io reads from the name in a protocol 3 (socket.io-client 2) CONNECT, before any
+   * check: 4.8 reads it as a URL, 2.x and 4.0 to 4.7 with `url.parse`. Undefined when it cannot be read.
+   */
+  legacyName(path: string): string | undefined
+  /** Connection state recovery (socket.io 4.6+), when the server has it on. */
+  recovery(): { readonly maxDisconnectionDuration: number; readonly skipMiddlewares: boolean } | undefined
   /** How many sockets are connected to `namespace`, without listing them. */
   socketCount(namespace: Namespace): number
   /** The engine.io connections open now. */
@@ -82,6 +109,8 @@ export function accessServer(io: ServerLike): ServerAccess {
     delete: (name: string) => (generation === 4 ? server._nsps.delete(name) : delete server.nsps[name]),
   }
   const Namespace = server.sockets.constructor as NamespaceClass
+  // socket.io 4.8 came with both its list of joining sockets and its URL reading of legacy names.
+  const readsUrls = server.sockets._preConnectSockets instanceof Map
   debug('socket.io %d.x server', generation === 4 ? 4 : 2)
 
   return {
@@ -109,6 +138,37 @@ export function accessServer(io: ServerLike): ServerAccess {
     sockets(namespace) {
       const sockets = (namespace as any).sockets
       return sockets instanceof Map ? [...sockets.values()] : Object.values(sockets)
+    },
+    isJoining(namespace, socket) {
+      // socket.io 4.8 keeps joining sockets in `_preConnectSockets`. 4.0 to 4.7 keep no list, but 4.5 to 4.7
+      // clean a socket they refused up, which replaces its `join` with an own no-op. 2.x to 4.4 leave no trace.
+      const joining = (namespace as any)._preConnectSockets as Map<string, unknown> | undefined
+      if (joining !== undefined) return joining.has(socket.id)
+      return generation === 2 || (!(namespace.sockets as Map<string, unknown>).has(socket.id) && !hasOwnProperty.call(socket, 'join'))
+    },
+    watchLeaving(namespace, listener) {
+      // 4.x sockets call `nsp._remove(socket)` from `_cleanup()`; 2.x ones call `nsp.remove(socket)` when
+      // they close, and a refused 2.x socket was never added. 4.6+ with `cleanupEmptyChildNamespaces`
+      // installs an own `_remove` on each child that closes and unregisters it once empty: this one, over
+      // the prototype's, replaces it.
+      const method = generation === 4 ? '_remove' : 'remove'
+      const forget = Object.getPrototypeOf(namespace)[method] as (socket: Socket) => void
+      ;(namespace as any)[method] = function (this: Namespace, socket: Socket): void {
+        forget.call(this, socket)
+        listener.call(this, socket)
+      }
+    },
+    legacyName(path) {
+      if (!readsUrls) return parse(path).pathname ?? undefined
+      try {
+        return new URL(path, 'https://socket.io').pathname
+      } catch {
+        return undefined
+      }
+    },
+    recovery() {
+      const options = server._opts?.connectionStateRecovery
+      return options ? { maxDisconnectionDuration: options.maxDisconnectionDuration, skipMiddlewares: options.skipMiddlewares } : undefined
     },
     socketCount(namespace) {
       const sockets = (namespace as any).sockets

@@ -18,6 +18,8 @@ t.test('codes are stable strings: ERR_ for the server, NS_ for clients', async (
     QUERY_INVALID: 'NS_QUERY_INVALID',
     UNAVAILABLE: 'NS_UNAVAILABLE',
     LIMIT: 'NS_LIMIT',
+    CONNECTION_LIMIT: 'NS_CONNECTION_LIMIT',
+    CLIENT_LIMIT: 'NS_CLIENT_LIMIT',
     FORBIDDEN: 'NS_FORBIDDEN',
   })
   for (const code of Object.values(codes)) t.match(code, /^(ERR|NS)_[A-Z_]+$/)

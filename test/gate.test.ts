@@ -3,7 +3,7 @@ import { codes, RefusalError, type ErrorCode } from '../lib/errors.js'
 import { createGate, type GateHooks } from '../lib/gate.js'
 import { compileRoutes, type RouteMatch } from '../lib/matcher.js'
 import { accessServer } from '../lib/server-compat.js'
-import { clientV2, clientV4, connected, delay, namespaceNames, once, startServer, type ServerKind } from './helpers/io.js'
+import { clientV2, clientV4, connected, delay, namespaceNames, once, startServer, until, type ServerKind } from './helpers/io.js'
 
 const matcher = compileRoutes({ room: '/room/:id' })
 
@@ -14,6 +14,7 @@ async function setup(t: Test, kind: ServerKind = '4', overrides: Partial<GateHoo
   const live = new Set<unknown>()
   const created: [string, boolean][] = []
   const refused: [string, string][] = []
+  const claims = { taken: 0, dropped: 0 }
   const hooks: GateHooks = {
     server,
     classify: (name) => (name.includes('%') ? codes.INVALID_NAME : matcher.match(name) ?? codes.NO_ROUTE),
@@ -23,16 +24,24 @@ async function setup(t: Test, kind: ServerKind = '4', overrides: Partial<GateHoo
       return new RefusalError(code, message)
     },
     capRefusal: () => undefined,
+    // As the router does: the caps first, then a claim that is given back unless a namespace is created.
+    claim: (match, name) => {
+      const full = hooks.capRefusal(match, name)
+      if (full) return full
+      claims.taken++
+      let dropped = false
+      return { connection: undefined, key: undefined, drop: () => { if (!dropped) { dropped = true; claims.dropped++ } } }
+    },
     authorizeCreation: async () => true,
     isLive: (namespace) => live.has(namespace),
-    created: (namespace, _match: RouteMatch, byClient) => {
+    created: (namespace, _match: RouteMatch, claim) => {
       live.add(namespace)
-      created.push([namespace.name, byClient])
+      created.push([namespace.name, claim !== undefined])
     },
     ...overrides,
   }
   const gate = createGate(io, hooks)
-  return { io, url, gate, created, refused, live }
+  return { io, url, gate, created, refused, live, claims }
 }
 
 for (const sync of [true, false]) {
@@ -96,7 +105,7 @@ for (const kind of ['2', '4'] as ServerKind[]) {
 t.test('caps: before authorize, and again after it unless the namespace appeared meanwhile', async (t) => {
   let cap = 0
   let live = 0
-  const { io, url, refused } = await setup(t, '4', {
+  const { io, url, refused, claims } = await setup(t, '4', {
     capRefusal: (_match, name) => (live >= cap ? new RefusalError(codes.LIMIT, `full for ${name}`) : undefined),
     // /room/3 takes longer, so /room/2 is created first.
     authorizeCreation: async (match) => {
@@ -120,6 +129,7 @@ t.test('caps: before authorize, and again after it unless the namespace appeared
   t.pass('the racer into /room/2 is let in: joining an existing namespace needs no room')
   t.same(refused, [])
   t.same(namespaceNames(io).sort(), ['/', '/room/2'])
+  t.same(claims, { taken: 3, dropped: 2 }, 'claims given back when refused after authorize, or when the namespace was joined instead of created')
 })
 
 t.test('a later parent gets unrouted names', async (t) => {
@@ -158,4 +168,24 @@ t.test('socket.io 4.0 calls createChild twice for racing creators (socket.io#413
   await Promise.all([connected(clientV4(t, url + '/room/1')), connected(clientV4(t, url + '/room/1'))])
   t.same(created, [['/room/1', true]])
   t.equal(io.of('/room/1').sockets.size, 2)
+})
+
+t.test("a client gone while authorize decided: nothing is created and its claim is given back", async (t) => {
+  let release: (allowed: boolean) => void = () => {}
+  const connection = { readyState: 'open', on() {}, removeListener() {} }
+  let dropped = 0
+  const { io, url, created } = await setup(t, '4', {
+    claim: () => ({ connection, key: 'k', drop: () => { dropped++ } }),
+    authorizeCreation: () => new Promise<boolean>((resolve) => (release = resolve)),
+  })
+  const client = clientV4(t, url + '/room/1')
+  const refused = once(client, 'connect_error')
+  await until(() => release.length === 1, 'authorize is deciding')
+  connection.readyState = 'closed'
+  release(true)
+  const [err] = await refused
+  t.equal(err.message, 'Invalid namespace', 'socket.io found no parent that takes it')
+  t.same(created, [])
+  t.equal(dropped, 1)
+  t.same(namespaceNames(io), ['/'])
 })

@@ -16,6 +16,8 @@ async function setup(t: Test, kind: ServerKind = '4', options: Partial<Lifecycle
   const lifecycle = createLifecycle(accessServer(io), parent, {
     ttl: false,
     maxNamespaces: Infinity,
+    perConnection: Infinity,
+    perClient: Infinity,
     onRemoved: (namespace) => removed.push(namespace.name),
     onOrphan: (socket) => orphans.push(socket.nsp.name),
     ...options,
@@ -27,7 +29,7 @@ async function setup(t: Test, kind: ServerKind = '4', options: Partial<Lifecycle
     const existing = registry(name)
     if (existing) return existing
     const created = parent.createChild(name)
-    const adopt = () => { if (!lifecycle.matchOf(created)) lifecycle.adopt(created, matcher.match(name)!, byClient) }
+    const adopt = () => { if (!lifecycle.matchOf(created)) lifecycle.adopt(created, matcher.match(name)!, byClient ? lifecycle.claim(undefined, undefined) : undefined) }
     if (eager) adopt()
     else created.use((_socket: unknown, next: () => void) => { adopt(); next() })
     return created
@@ -131,7 +133,7 @@ t.test('a pending socket whose connection closes no longer keeps the namespace',
   // Adopted once the socket is on its way in, so the grace period starts with a pending socket.
   const nsp = parent.createChild('/room/1')
   nsp.use((socket: any) => {
-    lifecycle.adopt(nsp, matcher.match('/room/1')!, false)
+    lifecycle.adopt(nsp, matcher.match('/room/1')!)
     lifecycle.enter(socket)
   }) // never calls next
   const peer = client('/room/1')
@@ -164,16 +166,25 @@ t.test('socket.io 4.8: a pending socket refused by a later middleware is noticed
 })
 
 t.test('a client-created namespace whose only socket was refused goes at once', async (t) => {
-  const { io, lifecycle, removed, join } = await setup(t)
+  const { io, lifecycle, removed, join } = await setup(t, '2')
   const { socket, peer } = await join('/room/1')
   lifecycle.enter(socket)
   const gone = once(peer, 'disconnect')
   socket.disconnect()
   await gone
   lifecycle.settle(socket, false)
-  t.same(removed, [], 'not in the same turn')
-  await delay(5)
-  t.same(removed, ['/room/1'])
+  await until(() => removed.length === 1, 'the namespace is removed')
+  t.same(namespaceNames(io), ['/'])
+})
+
+t.test('a client-created namespace whose only joining socket socket.io forgot goes at once', async (t) => {
+  const { io, lifecycle, removed, join } = await setup(t)
+  const { socket, peer } = await join('/room/1')
+  lifecycle.enter(socket)
+  const gone = once(peer, 'disconnect')
+  socket.disconnect()
+  await gone
+  await until(() => removed.length === 1, 'the namespace is removed')
   t.same(namespaceNames(io), ['/'])
 })
 
@@ -227,4 +238,30 @@ t.test('caps and counts', async (t) => {
   t.same(lifecycle.counts(), { namespaces: 0, byRoute: { room: 0, other: 0 }, sockets: 0, joining: 0, removed: 3 })
   lifecycle.settle(socket, true)
   t.pass('sockets of removed namespaces are ignored')
+})
+
+t.test('claims: counted against a connection and a key until adopted or dropped, once', async (t) => {
+  const { io, lifecycle, namespace, client } = await setup(t, '4', { perConnection: 1, perClient: 1 })
+  let closeListeners = 0
+  const connection = { readyState: 'open', on: () => { closeListeners++ }, removeListener() {} }
+  t.equal(lifecycle.keyOf(connection, () => 'k'), 'k')
+  t.equal(lifecycle.keyOf(connection, () => 'other'), 'k', 'computed once per connection')
+  t.equal(lifecycle.clientBound(connection, 'k'), undefined)
+  const claim = lifecycle.claim(connection, 'k')
+  t.equal(lifecycle.clientBound(connection, 'k'), 'connection', 'a pending creation takes a place')
+  claim.drop()
+  claim.drop()
+  t.equal(lifecycle.clientBound(connection, 'k'), undefined, 'given back once, not twice')
+  // Adopted: the namespace holds the key's place, and the connection's until its socket comes.
+  const nsp = namespace('/room/7', false, false)
+  lifecycle.adopt(nsp, matcher.match('/room/7')!, lifecycle.claim(connection, 'k'))
+  t.equal(lifecycle.clientBound({ on() {}, removeListener() {} }, 'k'), 'client', 'the key is at its bound')
+  t.equal(lifecycle.clientBound(connection, 'other'), 'connection', 'the connection holds its reservation')
+  await lifecycle.removeAll()
+  t.equal(lifecycle.clientBound(connection, 'k'), undefined, 'removal gives both back')
+  t.equal(closeListeners, 1, 'one close listener per connection')
+  const plain = io.of('/plain')
+  const socket = new Promise<any>((resolve) => plain.once('connection', resolve))
+  client('/plain')
+  t.equal(lifecycle.enter(await socket), undefined, 'a socket of a namespace the lifecycle does not know is let be')
 })

@@ -154,3 +154,38 @@ t.test('the alias works over HTTP long-polling too', async (t) => {
   server.disconnect()
   await once(socket, 'disconnect')
 })
+
+t.test('takeConnecting: the connection of the CONNECT for a name, once, after any aliasing', async (t) => {
+  const connections = ['a', 'b'].map((id) => {
+    const listeners = new Map<string, (packet: any) => void>()
+    return {
+      id,
+      listeners,
+      on: (event: string, fn: (packet: any) => void) => listeners.set(event, fn),
+      removeListener: (event: string) => listeners.delete(event),
+    }
+  })
+  const aliases = createAliases((path) => (path === '//x' ? '/x' : undefined), () => {})
+  for (const connection of connections) aliases.watch(connection)
+  const [a, b] = connections as [(typeof connections)[0], (typeof connections)[0]]
+  const receive = (connection: typeof a, data: string) => connection.listeners.get('packet')?.call(connection, { type: 'message', data })
+
+  t.equal(aliases.takeConnecting('/x'), undefined, 'no CONNECT yet')
+  receive(a, '0/x')
+  t.equal(aliases.takeConnecting('/x'), a, 'protocol 3, no query')
+  t.equal(aliases.takeConnecting('/x'), undefined, 'taken once')
+  receive(b, '0/x?ns=1')
+  t.equal(aliases.takeConnecting('/x'), b, 'protocol 3 with a query')
+  receive(a, '0/x,{"token":1}')
+  t.equal(aliases.takeConnecting('/x'), a, 'protocol 5 with a payload')
+  receive(a, '0/xy,')
+  t.equal(aliases.takeConnecting('/x'), undefined, 'another name that starts the same')
+  receive(b, '0/x,')
+  receive(a, '2/x,["event"]')
+  t.equal(aliases.takeConnecting('/x'), b, 'other packets do not count')
+  receive(b, '0//x,')
+  t.equal(aliases.takeConnecting('/x'), b, 'a //x CONNECT, read as the /x the server handles')
+  receive(a, '0/x,')
+  receive(b, '0/z,')
+  t.equal(aliases.takeConnecting('/x'), undefined, 'the last CONNECT was for another name')
+})

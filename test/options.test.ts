@@ -1,5 +1,6 @@
 import t from 'tap'
 import { codes } from '../lib/errors.js'
+import { addressKey } from '../lib/client-key.js'
 import { DEFAULTS, resolveOptions } from '../lib/options.js'
 
 t.test('defaults', async (t) => {
@@ -11,6 +12,9 @@ t.test('defaults', async (t) => {
     maxParamLength: 100,
     emptyNamespaceTtlMs: 30_000,
     maxNamespaces: 10_000,
+    maxNamespacesPerConnection: 128,
+    maxNamespacesPerClient: 256,
+    clientKey: addressKey,
     allowUnsafeRegex: false,
   })
   t.same(resolveOptions({ query: undefined, emptyNamespaceTtlMs: undefined }), DEFAULTS, 'undefined means the default')
@@ -24,6 +28,9 @@ t.test('accepted values', async (t) => {
     maxParamLength: 1,
     emptyNamespaceTtlMs: false,
     maxNamespaces: Infinity,
+    maxNamespacesPerConnection: Infinity,
+    maxNamespacesPerClient: 0,
+    clientKey: () => 'everyone',
     allowUnsafeRegex: true,
   } as const
   t.same(resolveOptions(options), options)
@@ -38,6 +45,11 @@ t.test('rejected values throw ERR_ROUTER_OPTIONS', async (t) => {
     { maxNameLength: 1 },
     { maxNameLength: 2.5 },
     { maxParamLength: 0 },
+    { maxNamespacesPerConnection: 0 },
+    { maxNamespacesPerConnection: 1.5 },
+    { maxNamespacesPerClient: -1 },
+    { maxNamespacesPerClient: '9' },
+    { clientKey: 'address' },
     { emptyNamespaceTtlMs: -1 },
     { emptyNamespaceTtlMs: 1.5 },
     { emptyNamespaceTtlMs: true },
