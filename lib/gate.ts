@@ -3,7 +3,7 @@ import type { Namespace } from 'socket.io'
 import { codes, type ErrorCode, type RefusalError } from './errors.js'
 import type { Claim } from './lifecycle.js'
 import type { RouteMatch } from './matcher.js'
-import { withProcessListeners } from './removal.js'
+import { withProcessListeners } from './adapter-cleanup.js'
 import type { ServerAccess, ServerLike } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:gate')

@@ -1,5 +1,6 @@
 import createDebug from 'debug'
 import type { Namespace, Socket } from 'socket.io'
+import { closeAdapter } from './adapter-cleanup.js'
 import type { ServerAccess } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:removal')
@@ -8,7 +9,7 @@ const BROADCASTS = ['emit', 'to', 'in', 'except', 'send', 'write'] as const
 
 /**
  * Removes a namespace for good: disconnects its sockets, takes it out of the server's registry and its
- * parent's children, drops its listeners and closes its adapter (a Redis adapter unsubscribes).
+ * parent's children, drops its listeners and undoes what its adapter holds (see `closeAdapter`).
  *
  * @example
  * await removeNamespace(accessServer(io), parent, io.of('/category/1/item/2/chat'))
@@ -48,38 +49,3 @@ export function retire(namespace: Namespace, onOrphan: (socket: Socket) => void)
     }
   }
 }
-
-/**
- * Runs `create` and returns what it made, with a function that removes the `process` 'message'
- * listeners it added. @socket.io/cluster-adapter adds one per namespace and its `close()` leaves it
- * behind; the router calls `release` after closing a removed namespace's adapter, so creating and
- * removing namespaces does not pile listeners up on `process`.
- *
- * @example
- * const { value: namespace, release } = withProcessListeners(() => parent.createChild(name))
- */
-export function withProcessListeners<T>(create: () => T): { value: T; release: () => void } {
-  const before = process.listenerCount('message')
-  const value = create()
-  const added = process.listenerCount('message') - before
-  if (added <= 0) return { value, release: noop }
-  const listeners = process.listeners('message').slice(-added)
-  return {
-    value,
-    release: () => {
-      for (const listener of listeners) process.removeListener('message', listener)
-    },
-  }
-}
-
-/**
- * Closes a namespace's adapter where the adapter can be closed (socket.io 4 adapters; 2.x ones cannot).
- *
- * @example
- * await closeAdapter(namespace)
- */
-export async function closeAdapter(namespace: Namespace): Promise<void> {
-  await (namespace.adapter as { close?: () => unknown }).close?.()
-}
-
-function noop(): void {}

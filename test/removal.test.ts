@@ -1,6 +1,6 @@
 import t from 'tap'
 import { accessServer } from '../lib/server-compat.js'
-import { closeAdapter, removeNamespace, retire, withProcessListeners } from '../lib/removal.js'
+import { removeNamespace, retire } from '../lib/removal.js'
 import { client, clientFor, connected, namespaceNames, once, SERVER_LINES, startServer, versionOf } from './helpers/io.js'
 
 for (const kind of SERVER_LINES) {
@@ -23,13 +23,6 @@ for (const kind of SERVER_LINES) {
     t.equal(closed, 1, 'the adapter is closed')
   })
 }
-
-t.test('closeAdapter tolerates adapters without close (socket.io 2.x)', async (t) => {
-  await closeAdapter({ adapter: {} } as never)
-  let closed = false
-  await closeAdapter({ adapter: { close: async () => { closed = true } } } as never)
-  t.ok(closed)
-})
 
 t.test('removeNamespace tolerates a parent without children', async (t) => {
   const { io } = await startServer(t)
@@ -75,21 +68,4 @@ t.test('retire: broadcasting on a removed namespace still works, and is logged',
   retire(legacy, () => {})
   t.equal(typeof legacy.except, 'undefined', 'socket.io 2 has no except(): nothing to wrap')
   t.equal(legacy.to('room'), legacy, 'socket.io 2 to() returns the namespace')
-})
-
-t.test('withProcessListeners removes the process listeners a constructor added', async (t) => {
-  const base = process.listenerCount('message')
-  const mine = () => {}
-  const { value, release } = withProcessListeners(() => {
-    process.on('message', mine)
-    process.on('message', () => {})
-    return 'made'
-  })
-  t.equal(value, 'made')
-  t.equal(process.listenerCount('message'), base + 2)
-  release()
-  t.equal(process.listenerCount('message'), base)
-  const none = withProcessListeners(() => 1)
-  none.release()
-  t.equal(process.listenerCount('message'), base, 'nothing added, nothing removed')
 })

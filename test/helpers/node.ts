@@ -13,9 +13,10 @@ export interface NodeProcess {
 
 let nextId = 0
 
-export async function startNode(t: Test, env: Record<string, string | undefined>, port = 0): Promise<NodeProcess> {
+/** Starts `test/fixtures/<fixture>` (by default the socket.io 4 node) as a child process. */
+export async function startNode(t: Test, env: Record<string, string | undefined>, port = 0, fixture = 'node-server.ts'): Promise<NodeProcess> {
   // process.execArgv carries tap's TypeScript loader and coverage hooks to the child.
-  const child: ChildProcess = fork(new URL('../fixtures/node-server.ts', import.meta.url), {
+  const child: ChildProcess = fork(new URL(`../fixtures/${fixture}`, import.meta.url), {
     execArgv: process.execArgv,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

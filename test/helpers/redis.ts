@@ -24,9 +24,10 @@ export interface RedisServer {
   /**
    * Subscriptions as Redis sees them: `patterns`, the pattern subscriptions of every connection added
    * up (CLIENT LIST psub=), `numpat`, the distinct patterns (PUBSUB NUMPAT), and `channels`, the
-   * subscribed channels whose name mentions `text` (PUBSUB CHANNELS).
+   * subscribed channels whose name mentions `text` (PUBSUB CHANNELS), and `shardChannels`, the same for
+   * sharded Pub/Sub (PUBSUB SHARDCHANNELS).
    */
-  subscriptions(text: string): Promise<{ patterns: number; numpat: number; channels: string[] }>
+  subscriptions(text: string): Promise<{ patterns: number; numpat: number; channels: string[]; shardChannels: string[] }>
 }
 
 export async function startRedis(t: Test): Promise<RedisServer> {
@@ -71,6 +72,7 @@ export async function startRedis(t: Test): Promise<RedisServer> {
     const patterns = [...list.matchAll(/ psub=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
     const numpat = Number(await client.sendCommand(['PUBSUB', 'NUMPAT']))
     const channels = ((await client.sendCommand(['PUBSUB', 'CHANNELS', `*${text}*`])) as string[]).sort()
-    return { patterns, numpat, channels }
+    const shardChannels = ((await client.sendCommand(['PUBSUB', 'SHARDCHANNELS', `*${text}*`])) as string[]).sort()
+    return { patterns, numpat, channels, shardChannels }
   }
 }

@@ -1,0 +1,227 @@
+import createDebug from 'debug'
+import type { Namespace } from 'socket.io'
+
+// The one place that knows socket.io adapters' insides. Each adapter holds things outside its namespace
+// (Redis subscriptions, listeners on shared clients and on `process`, timers); `close()` undoes some of
+// them, in some versions. What it leaves, the router undoes here, so that a removed namespace leaves
+// nothing behind and becomes unreachable.
+
+const debug = createDebug('socket.io-ns-router:adapter-cleanup')
+
+type Listener = (...args: any[]) => void
+type Timer = ReturnType<typeof setInterval>
+
+interface EmitterLike {
+  listeners(event: string): Function[]
+  removeListener(event: string, listener: Listener): unknown
+}
+
+/** What building one namespace set up outside it, undone by `closeAdapter`. */
+interface Footprint {
+  timers: Timer[]
+  listeners: Array<{ emitter: EmitterLike; event: string; listener: Listener }>
+}
+
+const footprints = new WeakMap<object, Footprint>()
+
+/**
+ * Runs `create` (which builds a namespace) and returns what it made, with a function that removes the
+ * `process` 'message' listeners it added: @socket.io/cluster-adapter 0.3 adds one per namespace and its
+ * `close()` leaves it behind. It also notes, for `closeAdapter`, what the new namespace's adapter set up
+ * that its `close()` does not undo: the session-expiry interval of socket.io-adapter's session-aware
+ * adapter (connectionStateRecovery) and the listeners socket.io-redis 5.x/6.x add to the shared Redis
+ * clients. The router calls `release` after closing a removed namespace's adapter.
+ *
+ * @example
+ * const { value: namespace, release } = withProcessListeners(() => parent.createChild(name))
+ */
+export function withProcessListeners<T>(create: () => T): { value: T; release: () => void } {
+  const before = process.listenerCount('message')
+  const value = recordFootprint(create)
+  const added = process.listenerCount('message') - before
+  if (added <= 0) return { value, release: noop }
+  const listeners = process.listeners('message').slice(-added)
+  return {
+    value,
+    release: () => {
+      for (const listener of listeners) process.removeListener('message', listener)
+    },
+  }
+}
+
+/**
+ * Undoes what a removed namespace's adapter holds: its own `close()` where it has one (socket.io 4
+ * adapters), then what `close()` leaves or what adapters without one hold:
+ * - socket.io-redis 5.x/6.x: the namespace's pattern and request/response subscriptions and its listeners
+ *   on the shared clients;
+ * - the session-aware adapter (connectionStateRecovery): its session-expiry interval;
+ * - @socket.io/redis-streams-adapter 0.3: its two channels on the shared subscriber.
+ * Subscriptions are undone before the first `await`, so a namespace of the same name created right after
+ * keeps its own.
+ *
+ * @example
+ * await closeAdapter(namespace)
+ */
+export async function closeAdapter(namespace: Namespace): Promise<void> {
+  const adapter = namespace.adapter as unknown as Record<string, any>
+  const footprint = footprints.get(namespace)
+  footprints.delete(namespace)
+  for (const timer of footprint?.timers ?? []) clearInterval(timer)
+  for (const { emitter, event, listener } of footprint?.listeners ?? []) emitter.removeListener(event, listener)
+  if (isLegacyRedisAdapter(adapter)) unsubscribeLegacy(adapter)
+  const closing = (adapter as { close?: () => unknown }).close?.()
+  if (isStreamsAdapter(adapter)) releaseStreams(namespace, adapter)
+  await closing
+}
+
+function recordFootprint<T>(create: () => T): T {
+  // socket.io-adapter 2.5.x's SessionAwareAdapter (socket.io 4.6+ with connectionStateRecovery) starts
+  // its expiry interval in its constructor and keeps no handle to it: the only way to stop it is to see
+  // it started. setInterval is looked up on the global object at call time.
+  const started: Timer[] = []
+  const { setInterval: original } = globalThis
+  globalThis.setInterval = function (this: unknown, ...args: unknown[]) {
+    const timer = (original as (...a: unknown[]) => Timer).apply(this, args)
+    started.push(timer)
+    return timer
+  } as typeof setInterval
+  let value: T
+  try {
+    value = create()
+  } finally {
+    globalThis.setInterval = original
+  }
+  const adapter = (value as { adapter?: Record<string, any> } | undefined)?.adapter
+  if (adapter === undefined) return value
+  const footprint: Footprint = { timers: [], listeners: [] }
+  // The adapter is the first thing a namespace builds: its interval is the first one started.
+  if (isSessionAware(adapter) && started[0] !== undefined) footprint.timers.push(started[0])
+  if (isLegacyRedisAdapter(adapter)) footprint.listeners = legacyListeners(adapter)
+  footprints.set(value as object, footprint)
+  return value
+}
+
+// socket.io-adapter 2.5.x (socket.io 4.6 to 4.8): SessionAwareAdapter has `sessions`, `packets` and
+// `maxDisconnectionDuration`.
+function isSessionAware(adapter: Record<string, any>): boolean {
+  return adapter.sessions instanceof Map && Array.isArray(adapter.packets) && typeof adapter.maxDisconnectionDuration === 'number'
+}
+
+// socket.io-redis 5.x (socket.io 2.x) and 6.x (socket.io 3.x/4.x) on node_redis 3 (or ioredis) clients:
+// `pubClient`, `subClient`, `channel`, `requestChannel`, `responseChannel`, and no `redisListeners`
+// (@socket.io/redis-adapter 8.x has that map, and a `close()` that unsubscribes).
+function isLegacyRedisAdapter(adapter: Record<string, any>): boolean {
+  return typeof adapter.subClient?.punsubscribe === 'function' && typeof adapter.pubClient?.removeListener === 'function' &&
+    typeof adapter.channel === 'string' && typeof adapter.requestChannel === 'string' && typeof adapter.responseChannel === 'string' &&
+    !(adapter.redisListeners instanceof Map)
+}
+
+// socket.io-redis 5.x and 6.x constructors add, synchronously, `pmessageBuffer` (onmessage, bound) and
+// `messageBuffer` (onrequest, bound) on the subscriber, and one `onError` on each client. Right after
+// construction they are the last listener of each list; their names make sure (5.x's prototype methods
+// are anonymous: bound, they are named 'bound ').
+function legacyListeners(adapter: Record<string, any>): Footprint['listeners'] {
+  const sub = adapter.subClient as EmitterLike
+  const pub = adapter.pubClient as EmitterLike
+  const expected: Array<[EmitterLike, string, string[]]> = [
+    [sub, 'pmessageBuffer', ['bound onmessage', 'bound ']],
+    [sub, 'messageBuffer', ['bound onrequest', 'bound ']],
+    [sub, 'error', ['onError']],
+    [pub, 'error', ['onError']],
+  ]
+  const found: Footprint['listeners'] = []
+  for (const [emitter, event, names] of expected) {
+    const all = emitter.listeners(event)
+    const listener = all[all.length - 1]
+    if (listener !== undefined && names.includes(listener.name)) found.push({ emitter, event, listener: listener as Listener })
+    else debug('no %s listener of the adapter of %s found on its Redis client', event, adapter.nsp?.name)
+  }
+  return found
+}
+
+// The namespace's own pattern and channels only: every name carries the namespace's name, so no other
+// namespace's subscription is touched.
+function unsubscribeLegacy(adapter: Record<string, any>): void {
+  const logError = (error: unknown) => { if (error) debug('unsubscribing %s: %s', adapter.nsp?.name, String(error)) }
+  adapter.subClient.punsubscribe(adapter.channel + '*', logError)
+  adapter.subClient.unsubscribe([adapter.requestChannel, adapter.responseChannel], logError)
+}
+
+// @socket.io/redis-streams-adapter 0.3.x: the class is RedisStreamsAdapter; its factory wraps `close`.
+function isStreamsAdapter(adapter: Record<string, any>): boolean {
+  return adapter.constructor?.name === 'RedisStreamsAdapter' && typeof adapter.uid === 'string'
+}
+
+interface PubSubClient {
+  getPubSubListeners(type: 'CHANNELS' | 'SHARDED'): Map<string, { buffers: Set<Listener>; strings: Set<Listener> }>
+  unsubscribe(channels: string[], listener?: Listener, buffers?: boolean): Promise<unknown>
+  sUnsubscribe(channels: string[], listener: Listener, buffers: boolean): Promise<unknown>
+}
+
+const streamsSubscribers = new WeakMap<object, Promise<PubSubClient[]>>()
+const PROBE = '/\u0000socket.io-ns-router-probe'
+const BARRIER = 'socket.io-ns-router#barrier'
+
+// The streams adapter subscribes `<prefix>#<nsp>#` and `<prefix>#<nsp>#<uid>#` on a subscriber client
+// that its factory duplicates and keeps in a closure, and its `close()` never unsubscribes them; the
+// listener keeps the adapter and the whole namespace alive.
+function releaseStreams(namespace: Namespace, adapter: Record<string, any>): void {
+  const server = namespace.server as unknown as { adapter(): (nsp: object) => Record<string, any> }
+  // In a promise, so that nothing the throw-away adapter does can make the removal throw.
+  void Promise.resolve().then(() => subscribersOf(server.adapter(), server)).then(async (clients) => {
+    for (const client of clients) await unsubscribeStreams(client, namespace.name, adapter.uid)
+  }).catch((error: unknown) => debug('releasing %s: %s', namespace.name, String(error)))
+}
+
+// The only way to that subscriber client: build one throw-away adapter with the factory and see which
+// promise its constructor waits on (`subClientPromise.then(...)`). Once per factory, so Promise.prototype.then
+// is swapped for one synchronous call per factory, never on the path of a connection. Only node-redis v4
+// clients are released: with ioredis the adapter's listener cannot be told from the others.
+function subscribersOf(factory: (nsp: object) => Record<string, any>, server: object): Promise<PubSubClient[]> {
+  const known = streamsSubscribers.get(factory)
+  if (known) return known
+  const awaited: Array<PromiseLike<unknown>> = []
+  const { then } = Promise.prototype
+  Promise.prototype.then = function (this: Promise<unknown>, ...args: any[]) {
+    awaited.push(this)
+    return (then as (...a: unknown[]) => Promise<unknown>).apply(this, args)
+  } as typeof then
+  let probe: Record<string, any>
+  try {
+    probe = factory({ name: PROBE, server })
+  } finally {
+    Promise.prototype.then = then
+  }
+  probe.close?.()
+  const subscribers = Promise.all(awaited.map((promise) => promise.then((value) => value, noop))).then((values) => {
+    const clients = values.filter(isPubSubClient)
+    for (const client of clients) void unsubscribeStreams(client, PROBE, probe.uid).catch((error: unknown) => debug('releasing the probe: %s', String(error)))
+    return clients
+  })
+  streamsSubscribers.set(factory, subscribers)
+  return subscribers
+}
+
+function isPubSubClient(value: unknown): value is PubSubClient {
+  return typeof (value as PubSubClient | undefined)?.getPubSubListeners === 'function'
+}
+
+// node-redis v4 books a channel's listener only when Redis confirms the SUBSCRIBE, so an UNSUBSCRIBE of
+// a channel nobody uses goes first: its answer comes after the adapter's SUBSCRIBE was confirmed.
+// Unsubscribing with the adapter's own listener sends UNSUBSCRIBE only once no other listener is left on
+// the channel.
+async function unsubscribeStreams(client: PubSubClient, name: string, uid: string): Promise<void> {
+  await client.unsubscribe([BARRIER])
+  const suffix = `#${name}#${uid}#`
+  for (const type of ['CHANNELS', 'SHARDED'] as const) {
+    for (const [channel, sets] of client.getPubSubListeners(type)) {
+      if (!channel.endsWith(suffix)) continue
+      const channels = [channel.slice(0, -suffix.length) + `#${name}#`, channel]
+      for (const listener of sets.buffers) {
+        await (type === 'CHANNELS' ? client.unsubscribe(channels, listener, true) : client.sUnsubscribe(channels, listener, true))
+      }
+    }
+  }
+}
+
+function noop(): void {}
