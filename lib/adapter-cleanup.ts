@@ -77,10 +77,10 @@ export async function closeAdapter(namespace: Namespace): Promise<void> {
 function recordFootprint<T>(create: () => T): T {
   // socket.io-adapter 2.5.x's SessionAwareAdapter (socket.io 4.6+ with connectionStateRecovery) starts
   // its expiry interval in its constructor and keeps no handle to it: the only way to stop it is to see
-  // it started. setInterval is looked up on the global object at call time.
+  // it started. setInterval is looked up on the global object at call time (`global`: Node 10 has no `globalThis`).
   const started: Timer[] = []
-  const { setInterval: original } = globalThis
-  globalThis.setInterval = function (this: unknown, ...args: unknown[]) {
+  const { setInterval: original } = global
+  global.setInterval = function (this: unknown, ...args: unknown[]) {
     const timer = (original as (...a: unknown[]) => Timer).apply(this, args)
     started.push(timer)
     return timer
@@ -89,7 +89,7 @@ function recordFootprint<T>(create: () => T): T {
   try {
     value = create()
   } finally {
-    globalThis.setInterval = original
+    global.setInterval = original
   }
   const adapter = (value as { adapter?: Record<string, any> } | undefined)?.adapter
   if (adapter === undefined) return value
