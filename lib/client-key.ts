@@ -73,10 +73,14 @@ export function forwardedFor(trustedProxies: readonly string[]): ClientKey {
  */
 export function clientKeyOf(connection: EngineConnection, key: ClientKey): string {
   const request = connection.request
+  let query: ClientHandshake['query'] | undefined
   const handshake: ClientHandshake = {
     address: connection.remoteAddress ?? '',
     headers: request?.headers ?? {},
-    query: queryOf(request?.url),
+    // Parsed only for a key that reads it: the default key does not, and every creating connection asks.
+    get query() {
+      return (query ??= queryOf(request?.url))
+    },
   }
   try {
     const value = key(handshake)
