@@ -30,14 +30,15 @@ const footprints = new WeakMap<object, Footprint>()
  * `close()` leaves it behind. It also notes, for `closeAdapter`, what the new namespace's adapter set up
  * that its `close()` does not undo: the session-expiry interval of socket.io-adapter's session-aware
  * adapter (connectionStateRecovery) and the listeners socket.io-redis 5.x/6.x add to the shared Redis
- * clients. The router calls `release` after closing a removed namespace's adapter.
+ * clients; the interval only when `sessions` (the server has connection state recovery on), since watching
+ * for it costs every creation. The router calls `release` after closing a removed namespace's adapter.
  *
  * @example
  * const { value: namespace, release } = withProcessListeners(() => parent.createChild(name))
  */
-export function withProcessListeners<T>(create: () => T): { value: T; release: () => void } {
+export function withProcessListeners<T>(create: () => T, sessions = true): { value: T; release: () => void } {
   const before = process.listenerCount('message')
-  const value = recordFootprint(create)
+  const value = recordFootprint(create, sessions)
   const added = process.listenerCount('message') - before
   if (added <= 0) return { value, release: noop }
   const listeners = process.listeners('message').slice(-added)
@@ -74,23 +75,8 @@ export async function closeAdapter(namespace: Namespace): Promise<void> {
   await closing
 }
 
-function recordFootprint<T>(create: () => T): T {
-  // socket.io-adapter 2.5.x's SessionAwareAdapter (socket.io 4.6+ with connectionStateRecovery) starts
-  // its expiry interval in its constructor and keeps no handle to it: the only way to stop it is to see
-  // it started. setInterval is looked up on the global object at call time (`global`: Node 10 has no `globalThis`).
-  const started: Timer[] = []
-  const { setInterval: original } = global
-  global.setInterval = function (this: unknown, ...args: unknown[]) {
-    const timer = (original as (...a: unknown[]) => Timer).apply(this, args)
-    started.push(timer)
-    return timer
-  } as typeof setInterval
-  let value: T
-  try {
-    value = create()
-  } finally {
-    global.setInterval = original
-  }
+function recordFootprint<T>(create: () => T, sessions: boolean): T {
+  const { value, started } = sessions ? watchIntervals(create) : { value: create(), started: [] }
   const adapter = (value as { adapter?: Record<string, any> } | undefined)?.adapter
   if (adapter === undefined) return value
   const footprint: Footprint = { timers: [], listeners: [] }
@@ -99,6 +85,25 @@ function recordFootprint<T>(create: () => T): T {
   if (isLegacyRedisAdapter(adapter)) footprint.listeners = legacyListeners(adapter)
   footprints.set(value as object, footprint)
   return value
+}
+
+// socket.io-adapter 2.5.x's SessionAwareAdapter (socket.io 4.6+ with connectionStateRecovery) starts its
+// expiry interval in its constructor and keeps no handle to it: the only way to stop it is to see it
+// started. setInterval is looked up on the global object at call time (`global`: Node 10 has no
+// `globalThis`). Only done where sessions are on: it is on the path of every creation.
+function watchIntervals<T>(create: () => T): { value: T; started: Timer[] } {
+  const started: Timer[] = []
+  const { setInterval: original } = global
+  global.setInterval = function (this: unknown, ...args: unknown[]) {
+    const timer = (original as (...a: unknown[]) => Timer).apply(this, args)
+    started.push(timer)
+    return timer
+  } as typeof setInterval
+  try {
+    return { value: create(), started }
+  } finally {
+    global.setInterval = original
+  }
 }
 
 // socket.io-adapter 2.5.x (socket.io 4.6 to 4.8): SessionAwareAdapter has `sessions`, `packets` and

@@ -129,6 +129,8 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
     void Promise.resolve(allowed).then(decided)
   }
 
+  // Whether namespaces get session-aware adapters, whose expiry interval removal must stop.
+  const sessions = server.recovery() !== undefined
   const parent = io.of(check)
   const createChild = parent.createChild
   parent.createChild = (name: string): Namespace => {
@@ -145,7 +147,7 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
     const forClient = clientCreation?.name === name ? clientCreation : undefined
     if (forClient) forClient.created = true
     const match = forClient?.match ?? (hooks.classify(name) as RouteMatch)
-    const { value: namespace, release } = withProcessListeners((): Namespace => createChild.call(parent, name))
+    const { value: namespace, release } = withProcessListeners((): Namespace => createChild.call(parent, name), sessions)
     debug('created %s for route %s', name, match.route.name)
     hooks.created(namespace, match, forClient?.claim, release)
     return namespace

@@ -277,13 +277,13 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     const namespace = socket.nsp
     const entry = entries.get(namespace)
     if (!entry) return
-    entry.pending.delete(socket.id)
+    const entered = entry.pending.delete(socket.id)
     if (connected) {
       entry.populated = true
       clearTimeout(entry.timer)
       entry.timer = undefined
-      // A recovered socket skips middleware (socket.io's default): it is counted here.
-      holdingOf(socket.conn).items.add(socket)
+      // A socket that entered is counted already; a recovered one skips middleware (socket.io's default).
+      if (!entered) holdingOf(socket.conn).items.add(socket)
       socket.on('disconnect', onDisconnect)
       return
     }

@@ -57,12 +57,16 @@ export function createAliases(
   const aliased = new WeakMap<EngineConnection, Aliases>()
   // The last CONNECT packet and its connection. The packet's data is read when asked for, after any
   // aliasing below rewrote it to the server's name.
-  let connecting: { connection: EngineConnection; packet: EnginePacket } | undefined
+  let connectingFrom: EngineConnection | undefined
+  let connectingPacket: EnginePacket | undefined
 
   function incoming(this: EngineConnection, packet: EnginePacket): void {
     if (packet.type !== 'message' || typeof packet.data !== 'string') return
     const connect = packet.data.charCodeAt(0) === 48
-    if (connect) connecting = { connection: this, packet }
+    if (connect) {
+      connectingFrom = this
+      connectingPacket = packet
+    }
     let aliases = aliased.get(this)
     if (aliases === undefined) {
       // Without an alias, only a CONNECT ('0') can start one: every other packet passes untouched.
@@ -97,12 +101,12 @@ export function createAliases(
       aliased.get(connection)?.stop()
     },
     takeConnecting(name) {
-      const last = connecting
-      connecting = undefined
-      const data = last?.packet.data as string | undefined
+      const connection = connectingFrom
+      const data = connectingPacket?.data as string | undefined
+      connectingFrom = connectingPacket = undefined
       // '0' + name, then the end, a query ('?', protocol 3) or the payload (',').
       const after = data?.charAt(name.length + 1)
-      return data?.startsWith(name, 1) && (after === '' || after === ',' || after === '?') ? last?.connection : undefined
+      return data?.startsWith(name, 1) && (after === '' || after === ',' || after === '?') ? connection : undefined
     },
   }
 }

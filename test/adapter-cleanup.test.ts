@@ -288,3 +288,19 @@ t.test('socket.io-redis 5.x: a listener added after the adapter is left alone, a
   t.ok(subClient.listeners('error').includes(other))
   t.same(count().slice(1), [pmessages! - 1, messages! - 1, pubErrors! - 1], "the adapter's other listeners are gone")
 })
+
+t.test('withProcessListeners watches for the session-expiry interval only when sessions are on', async (t) => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+  let last: ReturnType<typeof setInterval> | undefined
+  // The shape of socket.io-adapter's session-aware adapter, which starts its interval as it is built.
+  const sessionAware = () => {
+    last = setInterval(() => {}, 60_000)
+    return { adapter: { sessions: new Map(), packets: [], maxDisconnectionDuration: 1 } }
+  }
+  const before = timers()
+  await closeAdapter(withProcessListeners(sessionAware).value as never)
+  t.equal(timers(), before, 'watched: its interval is stopped with the adapter')
+  await closeAdapter(withProcessListeners(sessionAware, false).value as never)
+  t.equal(timers(), before + 1, 'not watched (the server has no recovery): left as it is')
+  clearInterval(last)
+})
