@@ -159,13 +159,22 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     })
   }
 
+  // Event names built once per route, and a failure report built only for a failure: this runs for every
+  // socket that joins.
+  const joinEvents = new Map<string, string>()
+  const reportJoin = (error: unknown, payload: unknown): void => {
+    const { route, namespace } = payload as { route: string; namespace: Namespace }
+    report('dynamic.group handler', route, namespace.name)(error)
+  }
   const announce = (socket: Socket): void => {
     // Only live children of the router's parent carry this listener (removal drops it).
     const match = lifecycle.matchOf(socket.nsp) as RouteMatch
     lifecycle.settle(socket, true)
     const route = match.route.name
+    let type = joinEvents.get(route)
+    if (type === undefined) joinEvents.set(route, (type = `dynamic.group.${route}`))
     const payload = { route, socket, namespace: socket.nsp, params: match.params, captures: match.captures }
-    safeEmit(emitter, `dynamic.group.${route}`, payload, report('dynamic.group handler', route, socket.nsp.name))
+    safeEmit(emitter, type, payload, reportJoin)
   }
 
   const capRefusal = (match: RouteMatch, name: string): RefusalError | undefined => {
