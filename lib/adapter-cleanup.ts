@@ -1,5 +1,6 @@
 import createDebug from 'debug'
 import type { Namespace } from 'socket.io'
+import { guardRejections, heldBy, releaseAfterClose, type Held, type PubSubClient as RedisPubSub, type PubSubType } from './redis-faults.js'
 
 // The one place that knows socket.io adapters' insides. Each adapter holds things outside its namespace
 // (Redis subscriptions, listeners on shared clients and on `process`, timers); `close()` undoes some of
@@ -51,19 +52,72 @@ export function withProcessListeners<T>(create: () => T, sessions = true): { val
 }
 
 /**
+ * Guards the Redis clients of a namespace's adapter (`pubClient` and `subClient` of
+ * @socket.io/redis-adapter and socket.io-redis) against the unhandled rejections of the commands the adapter
+ * never awaits (see `guardRejections`): with node-redis v4, a broadcast in flight when Redis goes away would
+ * end the process. Every adapter built by the same factory shares these clients, so `guarded` (client →
+ * undo) keeps one guard per client for its holder.
+ *
+ * @example
+ * const guarded = new Map<object, () => void>()
+ * guardAdapterClients(io.sockets, guarded)
+ * for (const undo of guarded.values()) undo()
+ */
+export function guardAdapterClients(namespace: Namespace, guarded: Map<object, () => void>): void {
+  const adapter = namespace.adapter as unknown as Record<string, any>
+  for (const client of [adapter.pubClient, adapter.subClient]) {
+    if (typeof client !== 'object' || client === null || guarded.has(client)) continue
+    guarded.set(client, guardRejections(client))
+  }
+}
+
+/** The Pub/Sub subscriptions a namespace's adapter holds on a node-redis v4 client, read before it closes. */
+export interface Subscriptions {
+  client: RedisPubSub
+  held: Held[]
+}
+
+/**
+ * What a namespace's @socket.io/redis-adapter 8.x adapter (`createAdapter` or `createShardedAdapter`) on
+ * node-redis v4 clients is subscribed to, for `closeAdapter` to make sure it ends unsubscribed even when
+ * Redis is away; undefined for other adapters. Read it before the namespace's sockets leave: with the
+ * sharded adapter in `'dynamic'` mode, a room's channel goes with its last socket.
+ *
+ * @example
+ * const held = subscriptionsOf(namespace)
+ */
+export function subscriptionsOf(namespace: Namespace): Subscriptions | undefined {
+  const adapter = namespace.adapter as unknown as Record<string, any>
+  const client = adapter.subClient as RedisPubSub | undefined
+  if (typeof client?.getPubSubListeners !== 'function' || typeof adapter.channel !== 'string') return undefined
+  let names: Array<[PubSubType, string]>
+  if (adapter.redisListeners instanceof Map) {
+    // createAdapter: a pattern for broadcasts, three channels for requests and responses.
+    names = [['PATTERNS', adapter.channel + '*'], ...[adapter.requestChannel, adapter.responseChannel, adapter.specificResponseChannel].map((channel: string): [PubSubType, string] => ['CHANNELS', channel])]
+  } else {
+    // createShardedAdapter: the namespace's channel, its own response channel, and one per room in 'dynamic' mode.
+    const rooms = [...(adapter.rooms as Map<string, unknown>).keys()]
+    names = [adapter.channel, adapter.responseChannel, ...rooms.map((room) => `${adapter.channel}${room}#`)].map((channel: string): [PubSubType, string] => ['SHARDED', channel])
+  }
+  return { client, held: heldBy(client, names) }
+}
+
+/**
  * Undoes what a removed namespace's adapter holds: its own `close()` where it has one (socket.io 4
  * adapters), then what `close()` leaves or what adapters without one hold:
  * - socket.io-redis 5.x/6.x: the namespace's pattern and request/response subscriptions and its listeners
  *   on the shared clients;
  * - the session-aware adapter (connectionStateRecovery): its session-expiry interval;
- * - @socket.io/redis-streams-adapter 0.3: its two channels on the shared subscriber.
+ * - @socket.io/redis-streams-adapter 0.3: its two channels on the shared subscriber;
+ * - @socket.io/redis-adapter 8.x on node-redis v4: what its `close()` unsubscribed, again, if the connection
+ *   to Redis dropped before Redis answered (`held`, from `subscriptionsOf`; see `releaseAfterClose`).
  * Subscriptions are undone before the first `await`, so a namespace of the same name created right after
- * keeps its own.
+ * keeps its own. It does not wait for Redis: an outage does not hold a removal up.
  *
  * @example
  * await closeAdapter(namespace)
  */
-export async function closeAdapter(namespace: Namespace): Promise<void> {
+export async function closeAdapter(namespace: Namespace, held = subscriptionsOf(namespace)): Promise<void> {
   const adapter = namespace.adapter as unknown as Record<string, any>
   const footprint = footprints.get(namespace)
   footprints.delete(namespace)
@@ -71,6 +125,7 @@ export async function closeAdapter(namespace: Namespace): Promise<void> {
   for (const { emitter, event, listener } of footprint?.listeners ?? []) emitter.removeListener(event, listener)
   if (isLegacyRedisAdapter(adapter)) unsubscribeLegacy(adapter)
   const closing = (adapter as { close?: () => unknown }).close?.()
+  if (held) void releaseAfterClose(held.client, held.held)
   if (isStreamsAdapter(adapter)) releaseStreams(namespace, adapter)
   await closing
 }

@@ -1,0 +1,247 @@
+import createDebug from 'debug'
+
+// What a Redis outage does to the clients a socket.io Redis adapter shares between namespaces, and what
+// the router does about it. Knows Redis clients (node-redis v4 above all), not adapters: adapter-cleanup.ts
+// finds the clients and subscriptions of an adapter and hands them over.
+
+const debug = createDebug('socket.io-ns-router:redis-faults')
+
+type Listener = (...args: any[]) => void
+
+// The commands @socket.io/redis-adapter 8.x sends without awaiting or catching them (`publish` on every
+// broadcast of `createAdapter`, the (un)subscriptions of both adapters' constructors and `close()`), in
+// node-redis v4 and ioredis spelling. node-redis v4 rejects every command written and not yet answered
+// when the connection drops: each is an unhandled rejection, and Node ends the process.
+const UNAWAITED = [
+  'publish', 'sPublish', 'spublish',
+  'subscribe', 'pSubscribe', 'psubscribe', 'sSubscribe', 'ssubscribe',
+  'unsubscribe', 'pUnsubscribe', 'punsubscribe', 'sUnsubscribe', 'sunsubscribe',
+] as const
+
+interface Guard {
+  holders: number
+  restore: () => void
+}
+
+const guards = new WeakMap<object, Guard>()
+
+/**
+ * Makes the rejections of the commands a socket.io Redis adapter never awaits (`publish`, `subscribe`,
+ * `unsubscribe` and their pattern and sharded forms) handled, so that a connection lost with commands in
+ * flight cannot end the process with an unhandled rejection. Whoever awaits one of these commands still
+ * gets its rejection: the promise returned is the client's own. The rejection is logged with `debug`.
+ * Returns the undo; the client is guarded until every holder undid it.
+ *
+ * @example
+ * const unguard = guardRejections(pubClient)
+ * // later
+ * unguard()
+ */
+export function guardRejections(client: object): () => void {
+  let guard = guards.get(client)
+  if (!guard) {
+    guard = { holders: 0, restore: wrap(client as Record<string, unknown>) }
+    guards.set(client, guard)
+  }
+  const held = guard
+  held.holders++
+  let undone = false
+  return () => {
+    if (undone) return
+    undone = true
+    if (--held.holders > 0) return
+    guards.delete(client)
+    held.restore()
+  }
+}
+
+function wrap(client: Record<string, unknown>): () => void {
+  const undo: Array<() => void> = []
+  for (const name of UNAWAITED) {
+    const original = client[name]
+    if (typeof original !== 'function') continue
+    const own = Object.prototype.hasOwnProperty.call(client, name)
+    const guarded = function (this: unknown, ...args: unknown[]): unknown {
+      const result = (original as (...a: unknown[]) => unknown).apply(this, args)
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+        ;(result as PromiseLike<unknown>).then(undefined, (error: unknown) => debug('%s failed: %s', name, String(error)))
+      }
+      return result
+    }
+    client[name] = guarded
+    undo.push(() => {
+      // Someone wrapped it after us: theirs stays, and calls ours, which still guards.
+      if (client[name] !== guarded) return
+      if (own) client[name] = original
+      else delete client[name]
+    })
+  }
+  return () => { for (const step of undo) step() }
+}
+
+/** A node-redis v4 client's pub/sub books and commands (@redis/client 1.x). */
+export interface PubSubClient {
+  readonly isReady: boolean
+  readonly isOpen: boolean
+  getPubSubListeners(type: PubSubType): Map<string, { buffers: Set<Listener>; strings: Set<Listener> }>
+  unsubscribe(channels?: string | string[], listener?: Listener, buffers?: boolean): Promise<unknown>
+  pUnsubscribe(patterns?: string | string[], listener?: Listener, buffers?: boolean): Promise<unknown>
+  sUnsubscribe(channels?: string | string[], listener?: Listener, buffers?: boolean): Promise<unknown>
+  on(event: string, listener: Listener): unknown
+  off(event: string, listener: Listener): unknown
+}
+
+export type PubSubType = 'CHANNELS' | 'PATTERNS' | 'SHARDED'
+
+/** One channel (or pattern) a closed adapter held, with the listeners it held it with. */
+export interface Held {
+  type: PubSubType
+  channel: string
+  listeners: Array<{ listener: Listener; buffers: boolean }>
+}
+
+/**
+ * The channels and patterns of `names` the client's books hold, with their listeners: what an adapter
+ * holds, read before its `close()`.
+ *
+ * @example
+ * const held = heldBy(subClient, [['PATTERNS', 'socket.io#/chat#*'], ['CHANNELS', 'socket.io-request#/chat#']])
+ */
+export function heldBy(client: PubSubClient, names: Array<[PubSubType, string]>): Held[] {
+  const held: Held[] = []
+  for (const [type, channel] of names) {
+    const sets = client.getPubSubListeners(type).get(channel)
+    if (!sets) continue
+    const listeners = [
+      ...[...sets.buffers].map((listener) => ({ listener, buffers: true })),
+      ...[...sets.strings].map((listener) => ({ listener, buffers: false })),
+    ]
+    held.push({ type, channel, listeners })
+  }
+  return held
+}
+
+const BARRIER = 'socket.io-ns-router#barrier'
+
+/** Counts a client's reconnections while someone watches them. */
+interface Watch {
+  users: number
+  readies: number
+  waiters: Set<() => void>
+  onEvent: () => void
+  onReady: () => void
+}
+
+const watches = new WeakMap<object, Watch>()
+
+function watch(client: PubSubClient): Watch {
+  let found = watches.get(client)
+  if (!found) {
+    const created: Watch = {
+      users: 0,
+      readies: 0,
+      waiters: new Set(),
+      onEvent: () => { for (const waiter of [...created.waiters]) waiter() },
+      onReady: () => {
+        created.readies++
+        created.onEvent()
+      },
+    }
+    client.on('ready', created.onReady)
+    // A client that will not reconnect (closed, or its reconnect strategy gave up) says so with one of these.
+    client.on('end', created.onEvent)
+    client.on('error', created.onEvent)
+    watches.set(client, created)
+    found = created
+  }
+  found.users++
+  return found
+}
+
+function unwatch(client: PubSubClient, found: Watch): void {
+  if (--found.users > 0) return
+  watches.delete(client)
+  client.off('ready', found.onReady)
+  client.off('end', found.onEvent)
+  client.off('error', found.onEvent)
+}
+
+// Resolves true once the client is ready, false once it is closed for good.
+function whenReady(client: PubSubClient, found: Watch): Promise<boolean> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (!client.isOpen || client.isReady) {
+        found.waiters.delete(check)
+        resolve(client.isOpen)
+      }
+    }
+    found.waiters.add(check)
+    check()
+  })
+}
+
+// Answered once every command sent before it on this connection is: an UNSUBSCRIBE of a channel nobody uses.
+function barrier(client: PubSubClient): Promise<boolean> {
+  return client.unsubscribe(BARRIER).then(() => true, failed)
+}
+
+// A command lost with its connection: what it was for is done again once the client is back.
+function failed(): false {
+  return false
+}
+
+/**
+ * Makes sure what a closed adapter held (`held`, read with `heldBy` before its `close()`) ends unsubscribed,
+ * whatever the connection does meanwhile. node-redis v4 (@redis/client 1.x) keeps a channel in its books
+ * until Redis confirms the UNSUBSCRIBE, and on reconnecting subscribes again to everything in its books after
+ * the commands queued while it was down: an UNSUBSCRIBE queued during an outage goes first, and the
+ * channel is subscribed again behind it, for good; one lost in flight leaves the channel, and the closed
+ * adapter's listener, in the books. So once the `close()` commands are answered with no reconnection in
+ * between, there is nothing to do (one round trip); otherwise, once the client is ready again, each channel
+ * still held is unsubscribed: with the closed adapter's listener where the books still have it (UNSUBSCRIBE
+ * is sent only when no other listener is left), and outright where they have no entry for it (what Redis
+ * subscribed again behind the books' back). A channel a new adapter holds meanwhile stays.
+ *
+ * @example
+ * const held = heldBy(subClient, channels)
+ * adapter.close()
+ * void releaseAfterClose(subClient, held)
+ */
+export async function releaseAfterClose(client: PubSubClient, held: Held[]): Promise<void> {
+  if (held.length === 0) return
+  const found = watch(client)
+  try {
+    // Answered on the connection the commands were sent on, and not while a new one was being set up
+    // (commands queued while down are sent then, before the books are subscribed again).
+    const readies = found.readies
+    const steady = (): boolean => client.isReady && found.readies === readies
+    if (client.isReady && (await barrier(client)) && steady()) return
+    debug('the connection dropped while %d channels were unsubscribed: unsubscribing them again once it is back', held.length)
+    while (await whenReady(client, found)) {
+      const before = found.readies
+      const same = (): boolean => client.isReady && found.readies === before
+      // Everything sent before it is answered: the books hold what this connection is subscribed to,
+      // but for what it subscribed again on connecting.
+      if ((await barrier(client)) && same()) {
+        for (const entry of held) unsubscribe(client, entry)
+        if ((await barrier(client)) && same()) return
+      }
+    }
+    debug('the client closed before %d channels could be unsubscribed again', held.length)
+  } finally {
+    unwatch(client, found)
+  }
+}
+
+function unsubscribe(client: PubSubClient, { type, channel, listeners }: Held): void {
+  const command = type === 'CHANNELS' ? client.unsubscribe : type === 'PATTERNS' ? client.pUnsubscribe : client.sUnsubscribe
+  // A failure is seen by the barrier that follows, and the whole is done again.
+  const sets = client.getPubSubListeners(type).get(channel)
+  if (!sets) {
+    void command.call(client, channel).then(undefined, failed)
+    return
+  }
+  for (const { listener, buffers } of listeners) {
+    if ((buffers ? sets.buffers : sets.strings).has(listener)) void command.call(client, channel, listener, buffers).then(undefined, failed)
+  }
+}
