@@ -1,6 +1,6 @@
 import createDebug from 'debug'
 import type { Namespace } from 'socket.io'
-import { guardRejections, heldBy, releaseAfterClose, type Held, type PubSubClient as RedisPubSub, type PubSubType } from './redis-faults.js'
+import { guardClient, releaseAfterClose, type Held, type PubSubClient as RedisPubSub } from './redis-faults.js'
 
 // The one place that knows socket.io adapters' insides. Each adapter holds things outside its namespace
 // (Redis subscriptions, listeners on shared clients and on `process`, timers); `close()` undoes some of
@@ -52,11 +52,12 @@ export function withProcessListeners<T>(create: () => T, sessions = true): { val
 }
 
 /**
- * Guards the Redis clients of a namespace's adapter (`pubClient` and `subClient` of
- * @socket.io/redis-adapter and socket.io-redis) against the unhandled rejections of the commands the adapter
- * never awaits (see `guardRejections`): with node-redis v4, a broadcast in flight when Redis goes away would
- * end the process. Every adapter built by the same factory shares these clients, so `guarded` (client →
- * undo) keeps one guard per client for its holder.
+ * Holds the Redis clients of a namespace's adapter (`pubClient` and `subClient` of
+ * @socket.io/redis-adapter and socket.io-redis) through Redis outages (see `guardClient`): with node-redis
+ * v4, a broadcast in flight when Redis goes away would end the process with an unhandled rejection, and
+ * what was unsubscribed during the outage would be subscribed again when it is back. Every adapter built
+ * by the same factory shares these clients, so `guarded` (client → undo) keeps one hold per client for
+ * its holder.
  *
  * @example
  * const guarded = new Map<object, () => void>()
@@ -67,39 +68,53 @@ export function guardAdapterClients(namespace: Namespace, guarded: Map<object, (
   const adapter = namespace.adapter as unknown as Record<string, any>
   for (const client of [adapter.pubClient, adapter.subClient]) {
     if (typeof client !== 'object' || client === null || guarded.has(client)) continue
-    guarded.set(client, guardRejections(client))
+    guarded.set(client, guardClient(client))
   }
 }
 
-/** The Pub/Sub subscriptions a namespace's adapter holds on a node-redis v4 client, read before it closes. */
+/** The subscriptions of a namespace's adapter on a node-redis v4 client, read when asked. */
 export interface Subscriptions {
   client: RedisPubSub
-  held: Held[]
+  held: () => Held[]
 }
 
 /**
- * What a namespace's @socket.io/redis-adapter 8.x adapter (`createAdapter` or `createShardedAdapter`) on
- * node-redis v4 clients is subscribed to, for `closeAdapter` to make sure it ends unsubscribed even when
- * Redis is away; undefined for other adapters. Read it before the namespace's sockets leave: with the
- * sharded adapter in `'dynamic'` mode, a room's channel goes with its last socket.
+ * Where a namespace's @socket.io/redis-adapter 8.x adapter (`createAdapter` or `createShardedAdapter`) on
+ * node-redis v4 clients subscribes, and with which listeners; undefined for other adapters. Nothing is read
+ * until `held()` is called (`closeAdapter` calls it only after a connection dropped):
+ * - `createAdapter`: the pattern for broadcasts and the three request/response channels, with the
+ *   adapter's two listeners;
+ * - `createShardedAdapter`: every channel under the namespace's prefix that the books hold with the
+ *   adapter's handler (the one on its own response channel), rooms' channels of `'dynamic'` mode included.
  *
  * @example
- * const held = subscriptionsOf(namespace)
+ * const subscriptions = subscriptionsOf(namespace)
  */
 export function subscriptionsOf(namespace: Namespace): Subscriptions | undefined {
   const adapter = namespace.adapter as unknown as Record<string, any>
   const client = adapter.subClient as RedisPubSub | undefined
   if (typeof client?.getPubSubListeners !== 'function' || typeof adapter.channel !== 'string') return undefined
-  let names: Array<[PubSubType, string]>
+  const prefix = adapter.channel as string
   if (adapter.redisListeners instanceof Map) {
-    // createAdapter: a pattern for broadcasts, three channels for requests and responses.
-    names = [['PATTERNS', adapter.channel + '*'], ...[adapter.requestChannel, adapter.responseChannel, adapter.specificResponseChannel].map((channel: string): [PubSubType, string] => ['CHANNELS', channel])]
-  } else {
-    // createShardedAdapter: the namespace's channel, its own response channel, and one per room in 'dynamic' mode.
-    const rooms = [...(adapter.rooms as Map<string, unknown>).keys()]
-    names = [adapter.channel, adapter.responseChannel, ...rooms.map((room) => `${adapter.channel}${room}#`)].map((channel: string): [PubSubType, string] => ['SHARDED', channel])
+    const listeners = adapter.redisListeners as Map<string, Listener>
+    const pattern: Held = { type: 'PATTERNS', channel: prefix + '*', listeners: [{ listener: listeners.get('psub') as Listener, buffers: true }] }
+    const channels = [adapter.requestChannel, adapter.responseChannel, adapter.specificResponseChannel] as string[]
+    const held = [pattern, ...channels.map((channel): Held => ({ type: 'CHANNELS', channel, listeners: [{ listener: listeners.get('sub') as Listener, buffers: true }] }))]
+    return { client, held: () => held }
   }
-  return { client, held: heldBy(client, names) }
+  return {
+    client,
+    held: () => {
+      const books = client.getPubSubListeners('SHARDED')
+      const handler = [...books.get(adapter.responseChannel)?.buffers ?? []][0]
+      if (handler === undefined) return []
+      const found: Held[] = []
+      for (const [channel, sets] of books) {
+        if (channel.startsWith(prefix) && sets.buffers.has(handler)) found.push({ type: 'SHARDED', channel, listeners: [{ listener: handler, buffers: true }] })
+      }
+      return found
+    },
+  }
 }
 
 /**
@@ -110,14 +125,15 @@ export function subscriptionsOf(namespace: Namespace): Subscriptions | undefined
  * - the session-aware adapter (connectionStateRecovery): its session-expiry interval;
  * - @socket.io/redis-streams-adapter 0.3: its two channels on the shared subscriber;
  * - @socket.io/redis-adapter 8.x on node-redis v4: what its `close()` unsubscribed, again, if the connection
- *   to Redis dropped before Redis answered (`held`, from `subscriptionsOf`; see `releaseAfterClose`).
+ *   to Redis dropped before Redis answered (see `subscriptionsOf` and `releaseAfterClose`).
  * Subscriptions are undone before the first `await`, so a namespace of the same name created right after
  * keeps its own. It does not wait for Redis: an outage does not hold a removal up.
  *
  * @example
  * await closeAdapter(namespace)
  */
-export async function closeAdapter(namespace: Namespace, held = subscriptionsOf(namespace)): Promise<void> {
+export async function closeAdapter(namespace: Namespace): Promise<void> {
+  const held = subscriptionsOf(namespace)
   const adapter = namespace.adapter as unknown as Record<string, any>
   const footprint = footprints.get(namespace)
   footprints.delete(namespace)

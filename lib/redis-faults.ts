@@ -26,21 +26,26 @@ interface Guard {
 const guards = new WeakMap<object, Guard>()
 
 /**
- * Makes the rejections of the commands a socket.io Redis adapter never awaits (`publish`, `subscribe`,
- * `unsubscribe` and their pattern and sharded forms) handled, so that a connection lost with commands in
- * flight cannot end the process with an unhandled rejection. Whoever awaits one of these commands still
- * gets its rejection: the promise returned is the client's own. The rejection is logged with `debug`.
- * Returns the undo; the client is guarded until every holder undid it.
+ * Holds a Redis client a socket.io Redis adapter shares between namespaces through Redis outages:
+ * - the rejections of the commands the adapter never awaits (`publish`, `subscribe`, `unsubscribe` and
+ *   their pattern and sharded forms) are handled, so that a connection lost with commands in flight cannot
+ *   end the process with an unhandled rejection. Whoever awaits one of these commands still gets its
+ *   rejection: the promise returned is the client's own. The rejection is logged with `debug`;
+ * - on a node-redis v4 client, what was unsubscribed while Redis was away is unsubscribed again once it is
+ *   back (see `reconcileOnReconnect`).
+ * Returns the undo; the client is held until every holder undid it.
  *
  * @example
- * const unguard = guardRejections(pubClient)
+ * const release = guardClient(subClient)
  * // later
- * unguard()
+ * release()
  */
-export function guardRejections(client: object): () => void {
+export function guardClient(client: object): () => void {
   let guard = guards.get(client)
   if (!guard) {
-    guard = { holders: 0, restore: wrap(client as Record<string, unknown>) }
+    const unwrap = wrap(client as Record<string, unknown>)
+    const unwatch = isPubSubClient(client) ? reconcileOnReconnect(client) : noop
+    guard = { holders: 0, restore: () => { unwrap(); unwatch() } }
     guards.set(client, guard)
   }
   const held = guard
@@ -79,6 +84,58 @@ function wrap(client: Record<string, unknown>): () => void {
   return () => { for (const step of undo) step() }
 }
 
+const TYPES = ['CHANNELS', 'PATTERNS', 'SHARDED'] as const
+
+// node-redis v4 (@redis/client 1.x) keeps a channel in its books until Redis confirms its UNSUBSCRIBE. On
+// connecting, it sends what was queued while it was down, then subscribes again to everything in its
+// books, read before either is answered: a channel unsubscribed during the outage leaves the books when
+// its UNSUBSCRIBE is answered, and is subscribed again right behind it, for good (Redis sends it every
+// message, node-redis drops them). What the books held when the connection was made and no longer hold
+// once it is ready is such a channel, or one unsubscribed since (unsubscribing it again changes nothing).
+// After a barrier, the books hold every SUBSCRIBE sent before it; one sent later goes after ours.
+function reconcileOnReconnect(client: PubSubClient): () => void {
+  let connections = 0
+  let booked: Array<[PubSubType, string[]]> = []
+  const onConnect = (): void => {
+    connections++
+    booked = TYPES.map((type) => [type, [...client.getPubSubListeners(type).keys()]])
+  }
+  const onReady = (): void => {
+    const connection = connections
+    const before = booked
+    booked = []
+    if (before.every(([, keys]) => keys.length === 0)) return
+    void barrier(client).then((answered) => {
+      // Otherwise that connection is gone, and what it subscribed again went with it.
+      if (!answered || !client.isReady || connections !== connection) return
+      for (const [type, keys] of before) {
+        const books = client.getPubSubListeners(type)
+        for (const key of keys) {
+          if (books.has(key)) continue
+          debug('unsubscribing %s again: node-redis subscribed to it again on reconnecting', key)
+          void command(client, type).call(client, key).then(undefined, failed)
+        }
+      }
+    })
+  }
+  client.on('connect', onConnect)
+  client.on('ready', onReady)
+  return () => {
+    client.off('connect', onConnect)
+    client.off('ready', onReady)
+  }
+}
+
+function isPubSubClient(client: object): client is PubSubClient {
+  return typeof (client as PubSubClient).getPubSubListeners === 'function'
+}
+
+function command(client: PubSubClient, type: PubSubType): PubSubClient['unsubscribe'] {
+  return type === 'CHANNELS' ? client.unsubscribe : type === 'PATTERNS' ? client.pUnsubscribe : client.sUnsubscribe
+}
+
+function noop(): void {}
+
 /** A node-redis v4 client's pub/sub books and commands (@redis/client 1.x). */
 export interface PubSubClient {
   readonly isReady: boolean
@@ -93,32 +150,11 @@ export interface PubSubClient {
 
 export type PubSubType = 'CHANNELS' | 'PATTERNS' | 'SHARDED'
 
-/** One channel (or pattern) a closed adapter held, with the listeners it held it with. */
+/** One channel (or pattern) a closed adapter held, with the listeners it held it with (`buffers`: as Buffers). */
 export interface Held {
   type: PubSubType
   channel: string
   listeners: Array<{ listener: Listener; buffers: boolean }>
-}
-
-/**
- * The channels and patterns of `names` the client's books hold, with their listeners: what an adapter
- * holds, read before its `close()`.
- *
- * @example
- * const held = heldBy(subClient, [['PATTERNS', 'socket.io#/chat#*'], ['CHANNELS', 'socket.io-request#/chat#']])
- */
-export function heldBy(client: PubSubClient, names: Array<[PubSubType, string]>): Held[] {
-  const held: Held[] = []
-  for (const [type, channel] of names) {
-    const sets = client.getPubSubListeners(type).get(channel)
-    if (!sets) continue
-    const listeners = [
-      ...[...sets.buffers].map((listener) => ({ listener, buffers: true })),
-      ...[...sets.strings].map((listener) => ({ listener, buffers: false })),
-    ]
-    held.push({ type, channel, listeners })
-  }
-  return held
 }
 
 const BARRIER = 'socket.io-ns-router#barrier'
@@ -191,57 +227,51 @@ function failed(): false {
 }
 
 /**
- * Makes sure what a closed adapter held (`held`, read with `heldBy` before its `close()`) ends unsubscribed,
- * whatever the connection does meanwhile. node-redis v4 (@redis/client 1.x) keeps a channel in its books
- * until Redis confirms the UNSUBSCRIBE, and on reconnecting subscribes again to everything in its books after
- * the commands queued while it was down: an UNSUBSCRIBE queued during an outage goes first, and the
- * channel is subscribed again behind it, for good; one lost in flight leaves the channel, and the closed
- * adapter's listener, in the books. So once the `close()` commands are answered with no reconnection in
- * between, there is nothing to do (one round trip); otherwise, once the client is ready again, each channel
- * still held is unsubscribed: with the closed adapter's listener where the books still have it (UNSUBSCRIBE
- * is sent only when no other listener is left), and outright where they have no entry for it (what Redis
- * subscribed again behind the books' back). A channel a new adapter holds meanwhile stays.
+ * Makes sure what a closed adapter held ends unsubscribed, whatever the connection does meanwhile. Once
+ * the `close()` commands are answered with no reconnection in between, there is nothing to do (one round
+ * trip). Otherwise some may have been lost in flight: node-redis v4 then keeps the channel, and the closed
+ * adapter's listener, in its books, and subscribes to it again on reconnecting. So once the client is ready
+ * again, each channel of `held()` (read then, not before) is unsubscribed: with the closed adapter's
+ * listeners where the books still have them (UNSUBSCRIBE is sent only when no other listener is left), and
+ * outright where they have no entry for it. A channel a new adapter holds meanwhile stays. What was
+ * unsubscribed while the client was down is `guardClient`'s part.
  *
  * @example
- * const held = heldBy(subClient, channels)
  * adapter.close()
- * void releaseAfterClose(subClient, held)
+ * void releaseAfterClose(subClient, () => [{ type: 'PATTERNS', channel: 'socket.io#/chat#*', listeners: [{ listener, buffers: true }] }])
  */
-export async function releaseAfterClose(client: PubSubClient, held: Held[]): Promise<void> {
-  if (held.length === 0) return
+export async function releaseAfterClose(client: PubSubClient, held: () => Held[]): Promise<void> {
   const found = watch(client)
   try {
     // Answered on the connection the commands were sent on, and not while a new one was being set up
     // (commands queued while down are sent then, before the books are subscribed again).
     const readies = found.readies
-    const steady = (): boolean => client.isReady && found.readies === readies
-    if (client.isReady && (await barrier(client)) && steady()) return
-    debug('the connection dropped while %d channels were unsubscribed: unsubscribing them again once it is back', held.length)
+    if (client.isReady && (await barrier(client)) && client.isReady && found.readies === readies) return
+    debug('the connection to Redis dropped while a closed adapter unsubscribed: done again once it is back')
     while (await whenReady(client, found)) {
       const before = found.readies
       const same = (): boolean => client.isReady && found.readies === before
-      // Everything sent before it is answered: the books hold what this connection is subscribed to,
-      // but for what it subscribed again on connecting.
+      // Everything sent before it is answered: the books hold what this connection is subscribed to.
       if ((await barrier(client)) && same()) {
-        for (const entry of held) unsubscribe(client, entry)
+        for (const entry of held()) unsubscribe(client, entry)
         if ((await barrier(client)) && same()) return
       }
     }
-    debug('the client closed before %d channels could be unsubscribed again', held.length)
+    debug('the client closed before a closed adapter\'s channels could be unsubscribed again')
   } finally {
     unwatch(client, found)
   }
 }
 
 function unsubscribe(client: PubSubClient, { type, channel, listeners }: Held): void {
-  const command = type === 'CHANNELS' ? client.unsubscribe : type === 'PATTERNS' ? client.pUnsubscribe : client.sUnsubscribe
+  const unsubscribing = command(client, type)
   // A failure is seen by the barrier that follows, and the whole is done again.
   const sets = client.getPubSubListeners(type).get(channel)
   if (!sets) {
-    void command.call(client, channel).then(undefined, failed)
+    void unsubscribing.call(client, channel).then(undefined, failed)
     return
   }
   for (const { listener, buffers } of listeners) {
-    if ((buffers ? sets.buffers : sets.strings).has(listener)) void command.call(client, channel, listener, buffers).then(undefined, failed)
+    if ((buffers ? sets.buffers : sets.strings).has(listener)) void unsubscribing.call(client, channel, listener, buffers).then(undefined, failed)
   }
 }

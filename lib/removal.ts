@@ -1,6 +1,6 @@
 import createDebug from 'debug'
 import type { Namespace, Socket } from 'socket.io'
-import { closeAdapter, subscriptionsOf } from './adapter-cleanup.js'
+import { closeAdapter } from './adapter-cleanup.js'
 import type { ServerAccess } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:removal')
@@ -15,13 +15,11 @@ const BROADCASTS = ['emit', 'to', 'in', 'except', 'send', 'write'] as const
  * await removeNamespace(accessServer(io), parent, io.of('/category/1/item/2/chat'))
  */
 export async function removeNamespace(server: ServerAccess, parent: { children?: Set<unknown> }, namespace: Namespace): Promise<void> {
-  // Before the sockets leave: a room's channel may go with its last socket.
-  const subscriptions = subscriptionsOf(namespace)
   for (const socket of server.sockets(namespace)) socket.disconnect()
   server.unregister(namespace.name, namespace)
   parent.children?.delete(namespace)
   namespace.removeAllListeners()
-  await closeAdapter(namespace, subscriptions)
+  await closeAdapter(namespace)
   debug('removed %s', namespace.name)
 }
 

@@ -5,7 +5,7 @@ import type { Test } from 'tap'
 import t from 'tap'
 import { clientV4, connected, once, until } from './helpers/io.js'
 import { startNode, type NodeProcess } from './helpers/node.js'
-import { startRedis, type RedisServer } from './helpers/redis.js'
+import { startRedis } from './helpers/redis.js'
 
 const NAMESPACES = 50
 const REMOVED = 10
