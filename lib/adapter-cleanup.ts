@@ -1,6 +1,6 @@
 import createDebug from 'debug'
 import type { Namespace } from 'socket.io'
-import { guardClient, releaseAfterClose, type Held, type PubSubClient as RedisPubSub } from './redis-faults.js'
+import { guardClient, releaseAfterClose, type Held, type HeldUnder, type PubSubClient as RedisPubSub } from './redis-faults.js'
 
 // The one place that knows socket.io adapters' insides. Each adapter holds things outside its namespace
 // (Redis subscriptions, listeners on shared clients and on `process`, timers); `close()` undoes some of
@@ -72,20 +72,20 @@ export function guardAdapterClients(namespace: Namespace, guarded: Map<object, (
   }
 }
 
-/** The subscriptions of a namespace's adapter on a node-redis v4 client, read when asked. */
+/** The subscriptions of a namespace's adapter on a node-redis v4 client. */
 export interface Subscriptions {
   client: RedisPubSub
-  held: () => Held[]
+  held: Array<Held | HeldUnder>
 }
 
 /**
  * Where a namespace's @socket.io/redis-adapter 8.x adapter (`createAdapter` or `createShardedAdapter`) on
- * node-redis v4 clients subscribes, and with which listeners; undefined for other adapters. Nothing is read
- * until `held()` is called (`closeAdapter` calls it only after a connection dropped):
+ * node-redis v4 clients subscribes, and with which listeners; undefined for other adapters:
  * - `createAdapter`: the pattern for broadcasts and the three request/response channels, with the
  *   adapter's two listeners;
  * - `createShardedAdapter`: every channel under the namespace's prefix that the books hold with the
- *   adapter's handler (the one on its own response channel), rooms' channels of `'dynamic'` mode included.
+ *   adapter's handler (the one on its own response channel), rooms' channels of `'dynamic'` mode included,
+ *   read from the books only when needed.
  *
  * @example
  * const subscriptions = subscriptionsOf(namespace)
@@ -95,25 +95,15 @@ export function subscriptionsOf(namespace: Namespace): Subscriptions | undefined
   const client = adapter.subClient as RedisPubSub | undefined
   if (typeof client?.getPubSubListeners !== 'function' || typeof adapter.channel !== 'string') return undefined
   const prefix = adapter.channel as string
-  if (adapter.redisListeners instanceof Map) {
-    const listeners = adapter.redisListeners as Map<string, Listener>
-    const pattern: Held = { type: 'PATTERNS', channel: prefix + '*', listeners: [{ listener: listeners.get('psub') as Listener, buffers: true }] }
-    const channels = [adapter.requestChannel, adapter.responseChannel, adapter.specificResponseChannel] as string[]
-    const held = [pattern, ...channels.map((channel): Held => ({ type: 'CHANNELS', channel, listeners: [{ listener: listeners.get('sub') as Listener, buffers: true }] }))]
-    return { client, held: () => held }
-  }
+  if (!(adapter.redisListeners instanceof Map)) return { client, held: [{ type: 'SHARDED', prefix, anchor: adapter.responseChannel }] }
+  const listeners = adapter.redisListeners as Map<string, Listener>
+  const channels = [adapter.requestChannel, adapter.responseChannel, adapter.specificResponseChannel] as string[]
   return {
     client,
-    held: () => {
-      const books = client.getPubSubListeners('SHARDED')
-      const handler = [...books.get(adapter.responseChannel)?.buffers ?? []][0]
-      if (handler === undefined) return []
-      const found: Held[] = []
-      for (const [channel, sets] of books) {
-        if (channel.startsWith(prefix) && sets.buffers.has(handler)) found.push({ type: 'SHARDED', channel, listeners: [{ listener: handler, buffers: true }] })
-      }
-      return found
-    },
+    held: [
+      { type: 'PATTERNS', channel: prefix + '*', listeners: [{ listener: listeners.get('psub') as Listener, buffers: true }] },
+      ...channels.map((channel): Held => ({ type: 'CHANNELS', channel, listeners: [{ listener: listeners.get('sub') as Listener, buffers: true }] })),
+    ],
   }
 }
 

@@ -157,6 +157,27 @@ export interface Held {
   listeners: Array<{ listener: Listener; buffers: boolean }>
 }
 
+/**
+ * Channels read from the books when needed: every channel of `type` whose name starts with `prefix` and that
+ * the books hold with the Buffer listener they hold `anchor` with (an adapter's own channel).
+ */
+export interface HeldUnder {
+  type: PubSubType
+  prefix: string
+  anchor: string
+}
+
+function expand(client: PubSubClient, held: Array<Held | HeldUnder>): Held[] {
+  return held.flatMap((entry): Held[] => {
+    if (!('prefix' in entry)) return [entry]
+    const books = client.getPubSubListeners(entry.type)
+    const listener = [...books.get(entry.anchor)?.buffers ?? []][0]
+    if (listener === undefined) return []
+    return [...books].filter(([channel, sets]) => channel.startsWith(entry.prefix) && sets.buffers.has(listener))
+      .map(([channel]) => ({ type: entry.type, channel, listeners: [{ listener, buffers: true }] }))
+  })
+}
+
 const BARRIER = 'socket.io-ns-router#barrier'
 
 /** Counts a client's reconnections while someone watches them. */
@@ -231,16 +252,16 @@ function failed(): false {
  * the `close()` commands are answered with no reconnection in between, there is nothing to do (one round
  * trip). Otherwise some may have been lost in flight: node-redis v4 then keeps the channel, and the closed
  * adapter's listener, in its books, and subscribes to it again on reconnecting. So once the client is ready
- * again, each channel of `held()` (read then, not before) is unsubscribed: with the closed adapter's
+ * again, each channel of `held` (those `HeldUnder` read then, not before) is unsubscribed: with the closed adapter's
  * listeners where the books still have them (UNSUBSCRIBE is sent only when no other listener is left), and
  * outright where they have no entry for it. A channel a new adapter holds meanwhile stays. What was
  * unsubscribed while the client was down is `guardClient`'s part.
  *
  * @example
  * adapter.close()
- * void releaseAfterClose(subClient, () => [{ type: 'PATTERNS', channel: 'socket.io#/chat#*', listeners: [{ listener, buffers: true }] }])
+ * void releaseAfterClose(subClient, [{ type: 'PATTERNS', channel: 'socket.io#/chat#*', listeners: [{ listener, buffers: true }] }])
  */
-export async function releaseAfterClose(client: PubSubClient, held: () => Held[]): Promise<void> {
+export async function releaseAfterClose(client: PubSubClient, held: Array<Held | HeldUnder>): Promise<void> {
   const found = watch(client)
   try {
     // Answered on the connection the commands were sent on, and not while a new one was being set up
@@ -253,7 +274,7 @@ export async function releaseAfterClose(client: PubSubClient, held: () => Held[]
       const same = (): boolean => client.isReady && found.readies === before
       // Everything sent before it is answered: the books hold what this connection is subscribed to.
       if ((await barrier(client)) && same()) {
-        for (const entry of held()) unsubscribe(client, entry)
+        for (const entry of expand(client, held)) unsubscribe(client, entry)
         if ((await barrier(client)) && same()) return
       }
     }

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module'
 import { createClient } from 'redis'
 import t, { type Test } from 'tap'
-import { guardClient, releaseAfterClose, type Held, type PubSubClient, type PubSubType } from '../lib/redis-faults.js'
+import { guardClient, releaseAfterClose, type Held, type HeldUnder, type PubSubClient, type PubSubType } from '../lib/redis-faults.js'
 import { until } from './helpers/io.js'
 import { startRedis, type RedisServer } from './helpers/redis.js'
 
@@ -130,7 +130,7 @@ async function subscribed(t: Test, redis: RedisServer, guard: boolean) {
   const close = () => {
     for (const [i, [, channel, method]] of KINDS.entries()) void subscriber[UNSUBSCRIBE[method]](channel, listeners[i] as () => void, i !== 0).catch(() => {})
   }
-  return { subscriber, held: () => held, close }
+  return { subscriber, held: held as Array<Held | HeldUnder>, close }
 }
 
 async function count(redis: RedisServer) {
@@ -148,6 +148,7 @@ t.test('releaseAfterClose with Redis up: one round trip, nothing to do, nothing 
   const before = events(subscriber)
   close()
   await Promise.all([releaseAfterClose(subscriber as unknown as PubSubClient, held), releaseAfterClose(subscriber as unknown as PubSubClient, held)])
+  await releaseAfterClose(subscriber as unknown as PubSubClient, [])
   t.same(await count(redis), NONE)
   t.equal(events(subscriber), before, 'no listener left on the client')
 })
@@ -190,16 +191,22 @@ t.test('guardClient: a reconnection whose barrier is lost leaves the next connec
 t.test('unsubscribes lost in flight: the closed listeners stay in the books and are subscribed again; releaseAfterClose removes them', async (t) => {
   const redis = await startRedis(t)
   const { subscriber, held, close } = await subscribed(t, redis, true)
+  // Channels under a prefix, found in the books by the listener of one of them (as the sharded adapter's rooms).
+  const mine = () => {}
+  const other = () => {}
+  await subscriber.sSubscribe(['faults#under#a', 'faults#under#b'], mine, true)
+  await subscriber.sSubscribe('faults#under#other', other, true)
   redis.freeze()
   close()
-  const releasing = releaseAfterClose(subscriber as unknown as PubSubClient, held)
+  void subscriber.sUnsubscribe(['faults#under#a', 'faults#under#b'], mine, true).catch(() => {})
+  const releasing = releaseAfterClose(subscriber as unknown as PubSubClient, [...held, { type: 'SHARDED', prefix: 'faults#under#', anchor: 'faults#under#a' }])
   await redis.kill()
   await until(() => !subscriber.isReady, 'the client saw Redis go')
-  t.equal(books(subscriber), 3, 'the lost UNSUBSCRIBEs left the channels in the books')
+  t.equal(books(subscriber), 6, 'the lost UNSUBSCRIBEs left the channels in the books')
   await redis.restart()
   await releasing
-  t.same(await count(redis), NONE, 'nothing left in Redis')
-  t.equal(books(subscriber), 0, 'nor in the books')
+  t.same(await count(redis), { ...NONE, shardChannels: ['faults#under#other'] }, 'nothing left in Redis but the channel another listener holds')
+  t.equal(books(subscriber), 1, 'nor in the books')
 })
 
 t.test('releaseAfterClose: unsubscribes queued while down, and a channel the books no longer hold', async (t) => {
@@ -208,7 +215,7 @@ t.test('releaseAfterClose: unsubscribes queued while down, and a channel the boo
   await redis.kill()
   await until(() => !subscriber.isReady, 'the client saw Redis go')
   close()
-  const releasing = releaseAfterClose(subscriber as unknown as PubSubClient, held)
+  const releasing = releaseAfterClose(subscriber as unknown as PubSubClient, [...held, { type: 'SHARDED', prefix: 'faults#', anchor: 'faults#sharded' }])
   await redis.restart()
   await releasing
   t.same(await count(redis), NONE, 'released even without the guard: the books no longer held them, Redis did')

@@ -30,7 +30,8 @@ export async function startNode(t: Test, env: Record<string, string | undefined>
   }))
   t.teardown(() => { if (!exited) child.kill('SIGKILL') })
   const ready = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('node process did not start')), 20_000)
+    // Generous: a loaded machine runs these with tap's TypeScript loader and coverage hooks.
+    const timer = setTimeout(() => reject(new Error('node process did not start')), 60_000)
     child.on('message', (message: any) => {
       if (message?.ready !== undefined) {
         clearTimeout(timer)
