@@ -1,6 +1,7 @@
 import createDebug from 'debug'
 import type { Emitter } from 'mitt'
 import type { Namespace, Socket } from 'socket.io'
+import { guardAdapterClients } from './adapter-cleanup.js'
 import { clientKeyOf } from './client-key.js'
 import { createEmitter } from './emitter.js'
 import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
@@ -98,6 +99,11 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const emitter = createEmitter<Record<string, unknown>>()
   const refusals: Record<string, number> = {}
   let created = 0
+  // The Redis clients the adapters share, guarded while the router lives: a broadcast in flight when Redis
+  // goes away must not end the process (adapter-cleanup.ts). Those of the main namespace's adapter at once,
+  // any others (an adapter set after the router) as namespaces are created.
+  const guarded = new Map<object, () => void>()
+  guardAdapterClients(io.sockets, guarded)
   let closed = false
   // Stand-in names for names a socket.io-client 2 asked for that socket.io itself would rewrite
   // before any check: stand-in → the name the client asked for.
@@ -211,6 +217,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     },
     isLive: (namespace) => lifecycle.matchOf(namespace) !== undefined,
     created(namespace, match, creation, release) {
+      guardAdapterClients(namespace, guarded)
       lifecycle.adopt(namespace, match, creation, release)
       created++
       if (listened('namespace.created')) {
@@ -315,6 +322,8 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       stopWatching()
       for (const connection of server.engineConnections()) aliases.unwatch(connection)
       await lifecycle.removeAll()
+      for (const unguard of guarded.values()) unguard()
+      guarded.clear()
       debug('closed')
     },
   }
