@@ -9,6 +9,8 @@ export interface NodeProcess {
   call<T = unknown>(cmd: string, args?: object): Promise<T>
   /** Kills the process at once (no cleanup), as a crash would. */
   kill(): Promise<void>
+  /** Sends a signal (SIGSTOP freezes the process: its connections stay open, it answers nothing). */
+  signal(name: NodeJS.Signals): void
 }
 
 let nextId = 0
@@ -49,6 +51,9 @@ export async function startNode(t: Test, env: Record<string, string | undefined>
         child.on('message', onMessage)
         child.send({ id, cmd, ...args })
       })
+    },
+    signal(name) {
+      child.kill(name)
     },
     kill() {
       return new Promise((resolve) => {
