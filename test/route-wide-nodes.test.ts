@@ -2,7 +2,7 @@
 // redis-server: counts, names and emits that reach every node, and what happens when a node freezes
 // or dies.
 import t from 'tap'
-import { clientV2, clientV4, connected, type AnyClientSocket } from './helpers/io.js'
+import { clientV2, clientV4, connected, until, type AnyClientSocket } from './helpers/io.js'
 import { startNode, type NodeProcess } from './helpers/node.js'
 import { startRedis } from './helpers/redis.js'
 
@@ -64,6 +64,12 @@ t.test('three nodes: count, names and emit reach every live namespace of the rou
   t.equal(partly.error?.code, 'ERR_NODES_UNREACHABLE', 'an emit that not every node confirmed fails too')
   await until(() => heard.a11!.includes('while C is frozen') && heard.b11!.includes('while C is frozen'), 'what the others emitted is not undone')
 
+  // Thawed, C answers what it missed (too late: those calls have failed already) and is counted again.
+  c.signal('SIGCONT')
+  await until(() => heard.c12!.includes('while C is frozen'), 'C emits what it was asked while frozen')
+  t.same((await wide(a, { op: 'count' })).ok, { nodes: 3, namespaces: 3, sockets: 4 }, 'a node that comes back is counted again')
+  c.signal('SIGSTOP')
+
   // A node killed while a request waits on it: the request times out; once Redis dropped its
   // connection, the others count without it.
   // The request is seen going out (a pattern subscription, which PUBSUB NUMSUB does not count) before
@@ -80,13 +86,8 @@ t.test('three nodes: count, names and emit reach every live namespace of the rou
   t.equal((await killedMidway).error?.code, 'ERR_NODES_UNREACHABLE')
   await until(async () => (await wide(a, { op: 'count' })).ok?.nodes === 2, 'the killed node is no longer counted')
   t.same((await wide(b, { op: 'count' })).ok, { nodes: 2, namespaces: 2, sockets: 3 }, 'its namespaces and sockets are gone from the counts')
-  for (const node of [a, b]) await node.call('close')
-})
-
-async function until(predicate: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+  for (const node of [a, b]) {
+    await node.call('close')
+    await node.exit()
   }
-}
+})

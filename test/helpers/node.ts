@@ -9,6 +9,8 @@ export interface NodeProcess {
   call<T = unknown>(cmd: string, args?: object): Promise<T>
   /** Kills the process at once (no cleanup), as a crash would. */
   kill(): Promise<void>
+  /** Makes the process exit normally (its coverage is written; a kill loses it). */
+  exit(): Promise<void>
   /** Sends a signal (SIGSTOP freezes the process: its connections stay open, it answers nothing). */
   signal(name: NodeJS.Signals): void
 }
@@ -50,6 +52,13 @@ export async function startNode(t: Test, env: Record<string, string | undefined>
         }
         child.on('message', onMessage)
         child.send({ id, cmd, ...args })
+      })
+    },
+    exit() {
+      return new Promise((resolve) => {
+        if (exited) return resolve()
+        child.once('exit', () => resolve())
+        child.send({ cmd: 'exit' })
       })
     },
     signal(name) {
