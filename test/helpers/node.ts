@@ -29,7 +29,8 @@ export async function startNode(t: Test, env: Record<string, string | undefined>
   child.once('exit', () => { exited = true })
   t.teardown(() => { if (!exited) child.kill('SIGKILL') })
   const ready = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('node process did not start')), 20_000)
+    // Generous: on a loaded machine, starting several TypeScript processes at once took over 20 s.
+    const timer = setTimeout(() => reject(new Error('node process did not start')), 60_000)
     child.on('message', (message: any) => {
       if (message?.ready !== undefined) {
         clearTimeout(timer)
