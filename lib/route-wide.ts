@@ -64,7 +64,8 @@ export interface RouteHandle<Params> {
 }
 
 /**
- * The route-wide operations of one router: `handle` makes handles, `close` stops answering other nodes.
+ * The route-wide operations of one router: `handle` makes handles, `close` stops answering other nodes
+ * (and makes every handle's calls reject with `ERR_ROUTER_CLOSED`).
  *
  * @example
  * const wide = createRouteWide(io, server, matcher, lifecycle)
@@ -112,6 +113,7 @@ interface Transport {
  */
 export function createRouteWide(io: ServerLike, server: ServerAccess, matcher: Matcher, lifecycle: Lifecycle): RouteWide {
   const root = io.sockets
+  let closed = false
 
   // This node's part of a request: its live namespaces of the route whose params match.
   const serve = (request: Request): Reply => {
@@ -181,6 +183,8 @@ export function createRouteWide(io: ServerLike, server: ServerAccess, matcher: M
   }
 
   const run = async (request: Request, ms: number): Promise<{ names: string[]; nodes: number; sockets: number }> => {
+    // A handle kept past close() would see no namespaces here, and ask nodes this one no longer answers.
+    if (closed) throw new NamespaceRouterError(codes.CLOSED, 'the router is closed')
     // This node's part first: what it throws (a reserved event name) throws before anyone is asked.
     const replies = transport.self ? [] : [serve(request)]
     try {
@@ -241,7 +245,10 @@ export function createRouteWide(io: ServerLike, server: ServerAccess, matcher: M
       if (!matcher.routes.has(route)) throw new NamespaceRouterError(codes.UNKNOWN_ROUTE, `${JSON.stringify(route)} is not a route of this router`)
       return make(route, {}, DEFAULT_ROUTE_WIDE_TIMEOUT_MS)
     },
-    close: () => detach(),
+    close() {
+      closed = true
+      detach()
+    },
   }
 }
 

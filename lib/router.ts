@@ -314,6 +314,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     },
     route(route) {
       if (closed) throw new NamespaceRouterError(codes.CLOSED, 'the router is closed')
+      // The handle checks params at run time; their types come from the route, which route-wide.ts does not know.
       return wide.handle(route) as RouteHandle<never>
     },
     stats() {

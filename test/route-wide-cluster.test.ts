@@ -14,7 +14,7 @@ t.test('three cluster workers, one killed', async (t) => {
   })
   t.teardown(() => { primary.send({ cmd: 'exit' }) })
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the cluster did not start')), 30_000)
+    const timer = setTimeout(() => reject(new Error('the cluster did not start')), 60_000)
     primary.on('message', (message: any) => {
       if (message?.ready) {
         clearTimeout(timer)

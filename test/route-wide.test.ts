@@ -41,6 +41,7 @@ for (const kind of [...SERVER_LINES, '4.1'] as ServerKind[]) {
     t.same(await Promise.all([heardOne, heardTwo]), [[{ n: 1 }, 'x'], [{ n: 1 }, 'x']], 'every argument, to every socket')
     await router.close()
     t.throws(() => router.route('chat'), { code: codes.CLOSED })
+    await t.rejects(chat.count(), { code: codes.CLOSED }, 'a handle kept past close() rejects')
   })
 }
 
