@@ -29,6 +29,13 @@ export const codes = {
   NAMESPACE_LIMIT: 'ERR_NAMESPACE_LIMIT',
   /** The router was used after `close()`. */
   CLOSED: 'ERR_ROUTER_CLOSED',
+  /** `router.route()` was given a name that is no route, or `where()` a param its route does not have. */
+  UNKNOWN_ROUTE: 'ERR_UNKNOWN_ROUTE',
+  /**
+   * A route-wide operation did not hear from every node within its timeout (a node down or frozen, or
+   * the adapter cannot reach them). What the nodes that answered did (an emit) is not undone.
+   */
+  NODES_UNREACHABLE: 'ERR_NODES_UNREACHABLE',
   /** The namespace name is not a valid routed name (see README, "Names"). */
   INVALID_NAME: 'NS_INVALID_NAME',
   /** The namespace name matches no route. */

@@ -130,6 +130,8 @@ export interface Lifecycle {
   /** A socket connected (`connected: true`) or was refused by the router. */
   settle(socket: Socket, connected: boolean): void
   counts(): LifecycleCounts
+  /** The live namespaces of a route, with their matches. */
+  live(route: string): Array<readonly [Namespace, RouteMatch]>
   /** Removes every live namespace. */
   removeAll(): Promise<void>
 }
@@ -388,6 +390,11 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
         joining += entry.pending.size
       }
       return { namespaces: entries.size, byRoute: fromEntries(perRoute), sockets, joining, removed }
+    },
+    live(route) {
+      const found: Array<readonly [Namespace, RouteMatch]> = []
+      for (const [namespace, { match }] of entries) if (match.route.name === route) found.push([namespace, match])
+      return found
     },
     async removeAll() {
       await Promise.all([...entries].map(([namespace, entry]) => remove(namespace, entry)))

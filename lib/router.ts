@@ -13,9 +13,10 @@ import { createAliases } from './namespace-alias.js'
 import { isProblem, parseName } from './name.js'
 import { resolveOptions, type RouterOptions } from './options.js'
 import { guardRoot } from './root.js'
+import { createRouteWide, type RouteHandle } from './route-wide.js'
 import { safeEmit } from './safe-emit.js'
 import { accessServer, type EngineConnection, type ServerLike } from './server-compat.js'
-import type { Authorize, AuthorizeContext, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
+import type { Authorize, AuthorizeContext, ParamsOf, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
 
 // Object.hasOwn is Node 16.9+: legacy servers run older Node.
 const { hasOwnProperty } = Object.prototype
@@ -71,6 +72,12 @@ export interface NamespaceRouter<Routes extends RoutePatterns> {
    * Always ask again rather than keep the result: an empty namespace is removed after the grace period.
    */
   namespace<K extends PathRouteNames<Routes>>(route: K, params: PathParams<Routes[K] & string>): Namespace
+  /**
+   * Every live namespace of a route on every node: emit to them, count them, list them, optionally only
+   * those whose params match (`where`). See README, "Route-wide operations".
+   */
+  route<K extends keyof Routes & string>(route: K): RouteHandle<ParamsOf<Routes[K]>>
+  /** This node's counts. */
   stats(): RouterStats
   /** Detaches everything the router attached, and closes and removes the namespaces it created. */
   close(): Promise<void>
@@ -294,6 +301,19 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   )
   const stopWatching = server.onEngineConnection(aliases.watch)
 
+  const wide = createRouteWide(io, server, matcher, lifecycle)
+
+  // socket.io asks parents in the order they were registered: one registered before the router (an
+  // `io.of(regex)`) takes every CONNECT it accepts, and the router never hears of it.
+  const shadowed = new Set<string>()
+  const earlier = server.watchEarlierParents(gate.parent, (name) => {
+    const match = resolve(name)
+    if (!match || shadowed.has(match.route.name)) return
+    shadowed.add(match.route.name)
+    debug('route %s is shadowed: %s went to a parent namespace registered before the router, which socket.io asks first; create the router first', match.route.name, name)
+  })
+  if (earlier.count > 0) debug('%d parent namespace(s) registered before the router: socket.io gives them the CONNECTs they accept first', earlier.count)
+
   const typed = emitter as unknown as Emitter<RouterEvents<Routes>>
   return {
     emitter: typed,
@@ -308,6 +328,11 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       }
       return server.lookup(name) ?? createForServer(name)
     },
+    route(route) {
+      if (closed) throw new NamespaceRouterError(codes.CLOSED, 'the router is closed')
+      // The handle checks params at run time; their types come from the route, which route-wide.ts does not know.
+      return wide.handle(route) as RouteHandle<never>
+    },
     stats() {
       const counts = lifecycle.counts()
       const byRoute = fromEntries([...matcher.routes.keys()].map((route) => [route, counts.byRoute[route] ?? 0] as const))
@@ -320,6 +345,8 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       detachRoot()
       if (hasOwnProperty.call(io, 'of')) delete (io as { of?: unknown }).of
       stopWatching()
+      wide.close()
+      earlier.stop()
       for (const connection of server.engineConnections()) aliases.unwatch(connection)
       await lifecycle.removeAll()
       for (const unguard of guarded.values()) unguard()

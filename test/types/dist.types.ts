@@ -26,3 +26,11 @@ const key: ClientKey = forwardedFor(['10.0.0.1'])
 createNamespaceRouter(new Server(), { routes: { chat: '/c/:id' }, clientKey: key, maxNamespacesPerConnection: 8 })
 // @ts-expect-error maxNamespacesPerClient is a number
 createNamespaceRouter(new Server(), { routes: { chat: '/c/:id' }, maxNamespacesPerClient: '8' })
+
+// The route-wide handle, from the built declarations.
+import type { RouteHandle, RouteWideCount } from 'socket.io-ns-router'
+const wide: RouteHandle<{ readonly categoryId: string; readonly itemId: string }> = router.route('chat').where({ categoryId: '1' })
+const counted: Promise<RouteWideCount> = wide.count()
+// @ts-expect-error misspelt param
+router.route('chat').where({ categoryID: '1' })
+void counted
