@@ -18,7 +18,7 @@ export interface RouterOptions<Routes extends RoutePatterns> {
   readonly query?: string
   /**
    * A socket on `/` whose `ns` is missing, invalid or unrouted: `'ignore'` it (default), `'disconnect'`
-   * it once connected (the seed's behaviour), or `'refuse'` it with a coded error.
+   * it once connected (the io-handler snippet's behaviour), or `'refuse'` it with a coded error.
    */
   readonly unmatched?: 'ignore' | 'disconnect' | 'refuse'
   /** Longest accepted namespace name, in characters. Default 256. */
