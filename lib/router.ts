@@ -239,6 +239,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     maxNamespaces: settings.maxNamespaces,
     perConnection: settings.maxNamespacesPerConnection,
     perClient: settings.maxNamespacesPerClient,
+    clock: settings.clock,
     onRemoved(namespace, match) {
       safeEmit(emitter, 'namespace.removed', { route: match.route.name, name: namespace.name }, report('namespace.removed handler', match.route.name, namespace.name))
     },
