@@ -7,6 +7,7 @@ import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './err
 import { createGate } from './gate.js'
 import { fromEntries } from './from-entries.js'
 import { createLifecycle, type Claim } from './lifecycle.js'
+import { bridgeGenerations } from './mixed-cluster.js'
 import { compileRoutes, type RouteMatch } from './matcher.js'
 import { createAliases } from './namespace-alias.js'
 import { isProblem, parseName } from './name.js'
@@ -202,7 +203,12 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     },
     isLive: (namespace) => lifecycle.matchOf(namespace) !== undefined,
     created(namespace, match, creation, release) {
-      lifecycle.adopt(namespace, match, creation, release)
+      // Right after creation: a socket.io 2 Redis adapter's listeners are found as the last ones added.
+      const unbridge = bridgeGenerations(namespace)
+      lifecycle.adopt(namespace, match, creation, () => {
+        release()
+        unbridge()
+      })
       created++
       if (listened('namespace.created')) {
         safeEmit(emitter, 'namespace.created', { route: match.route.name, name: namespace.name, namespace }, report('namespace.created handler', match.route.name, namespace.name))
