@@ -102,6 +102,7 @@ t.test('broadcasts, rooms and binary payloads cross both ways, queries work acro
     const refused = (await v4.call('serverSideEmitWithAck', { params: PARAMS })) as Outcome
     t.equal(refused.code, 'ERR_MIXED_CLUSTER', `serverSideEmit with an ack fails at once: ${refused.message}`)
     t.equal(await v4.call('serverSideEmit', { params: PARAMS }), true, 'serverSideEmit without one goes out (to the 4.x nodes)')
+    t.same(await v4.call('serverSideEmitWithAck', { params: { categoryId: 'only4', itemId: '1' } }), { value: [] }, 'with an ack, on a namespace only 4.x nodes have, it works as before')
 
     young.on('ask', (ack: (answer: string) => void) => ack('from the 4.x client'))
     t.same(await v4.call('emitWithAck', { params: PARAMS }), { value: ['from the 4.x client'] }, 'an emit with acknowledgements completes at once, counting no 2.x client')
@@ -133,6 +134,8 @@ t.test('broadcasts, rooms and binary payloads cross both ways, queries work acro
       [REQUESTS, { requestid: 'r5', requestId: 'r5', type: 0 }],
       [REQUESTS, { requestId: 'q1', type: 99 }],
       [REQUESTS, { requestId: 'q2', type: 0 }],
+      [REQUESTS, { uid: 'u', type: 2, opts: { rooms: ['nowhere'] }, rooms: ['x'] }],
+      [REQUESTS, { uid: 'u', type: 3, opts: {}, rooms: ['x'] }],
       [REQUESTS, '{not json'],
       [REQUESTS, '[1]'],
       [RESPONSES, Buffer.from([0x81, 0xa1, 0x61, 0x01])],
@@ -155,7 +158,7 @@ t.test('broadcasts, rooms and binary payloads cross both ways, queries work acro
   await until(async () => ((await v2.call('stats')) as { namespaces: number }).namespaces === 0 && ((await v4.call('stats')) as { namespaces: number }).namespaces === 0, 'both nodes removed the namespace', 10_000)
   t.same(await redis.subscriptions('/category/'), baseline, 'PUBSUB NUMPAT and CHANNELS back at baseline')
   t.same(await v2.call('listeners'), baselineListeners, "listeners on the 2.x node's Redis clients back at baseline")
-  for (const node of [v2, v4]) await node.call('close')
+  for (const node of [v2, v4]) await node.call('close').then(() => node.exit())
 })
 
 t.test('a 4.x node on node_redis 3 clients (the adapter\'s other code path)', async (t) => {
@@ -174,7 +177,7 @@ t.test('a 4.x node on node_redis 3 clients (the adapter\'s other code path)', as
   young.close()
   await until(async () => ((await v2.call('stats')) as { namespaces: number }).namespaces === 0 && ((await v4.call('stats')) as { namespaces: number }).namespaces === 0, 'both nodes removed the namespace', 10_000)
   t.same(await redis.subscriptions('/category/'), baseline, 'nothing left subscribed')
-  for (const node of [v2, v4]) await node.call('close')
+  for (const node of [v2, v4]) await node.call('close').then(() => node.exit())
 })
 
 t.test('in one process: adapters it does not bridge, and an answer that cannot be published', async (t) => {

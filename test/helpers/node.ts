@@ -9,6 +9,8 @@ export interface NodeProcess {
   call<T = unknown>(cmd: string, args?: object): Promise<T>
   /** Kills the process at once (no cleanup), as a crash would. */
   kill(): Promise<void>
+  /** Ends the process with `process.exit()`, which writes its coverage (a kill does not). */
+  exit(): Promise<void>
 }
 
 let nextId = 0
@@ -48,6 +50,13 @@ export async function startNode(t: Test, env: Record<string, string | undefined>
         }
         child.on('message', onMessage)
         child.send({ id, cmd, ...args })
+      })
+    },
+    exit() {
+      return new Promise((resolve) => {
+        if (exited) return resolve()
+        child.once('exit', () => resolve())
+        child.send({ id: ++nextId, cmd: 'exit' })
       })
     },
     kill() {
