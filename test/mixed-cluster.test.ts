@@ -55,6 +55,9 @@ t.test('broadcasts, rooms and binary payloads cross both ways, queries work acro
     old.emit('say', Buffer.from([1, 2, 3]))
     t.same(bytes((await heard)[0]), [1, 2, 3], 'binary from a 2.x client reaches the 4.x client as binary')
     heard = once(old, 'said')
+    young.emit('say', Buffer.from([4, 5, 6]))
+    t.same(bytes((await heard)[0]), [4, 5, 6], 'binary from a 4.x client reaches the 2.x client as binary')
+    heard = once(old, 'said')
     young.emit('say', { nothing: null, blob: Buffer.from([7, 8]) })
     const [nested] = await heard
     t.same([nested.nothing, bytes(nested.blob)], [null, [7, 8]], 'binary inside an object from a 4.x client reaches the 2.x client as binary')
