@@ -41,11 +41,14 @@ const isRefusal = (value: unknown): boolean => (value as Record<string, unknown>
 const { hasOwnProperty } = Object.prototype
 const noop = (): void => {}
 
+const bridged = new WeakSet<object>()
+
 /**
- * Makes a routed namespace's Redis adapter work with the nodes of the other socket.io generation in one
- * cluster (a rolling upgrade from socket.io 2 to 4): binary broadcasts keep their binary, cluster-wide
- * queries are answered across generations, and those that cannot be fail at once with `ERR_MIXED_CLUSTER`.
- * Does nothing for other adapters. Returns what undoes it once the adapter is closed.
+ * Makes a namespace's Redis adapter work with the nodes of the other socket.io generation in one cluster
+ * (a rolling upgrade from socket.io 2 to 4): binary broadcasts keep their binary, cluster-wide queries are
+ * answered across generations, and those that cannot be fail at once with `ERR_MIXED_CLUSTER`. Does
+ * nothing for other adapters, or for an adapter bridged already. Returns what undoes it once the adapter
+ * is closed (on a socket.io 2 node, the router's own request listener on the shared subscriber).
  *
  * @example
  * const release = bridgeGenerations(namespace)
@@ -54,6 +57,8 @@ const noop = (): void => {}
  */
 export function bridgeGenerations(namespace: Namespace): () => void {
   const adapter = namespace.adapter as unknown as Adapter
+  if (bridged.has(adapter)) return noop
+  bridged.add(adapter)
   if (isRedisAdapter(adapter)) {
     bridgeV4(adapter)
     return noop
@@ -180,11 +185,10 @@ function bridgeV2(adapter: Adapter): () => void {
 
   // socket.io-redis 5.x bound its request listener at construction: the router swaps it for one that
   // takes the socket.io 4 requests and responses away from it (it misreads the requests, and throws on
-  // the msgpack ones). Done right after the namespace was built, so its listener is the last one.
+  // the msgpack ones).
   const sub = adapter.subClient as { listeners(event: string): Listener[]; on(event: string, l: Listener): unknown; removeListener(event: string, l: Listener): unknown }
-  const all = sub.listeners('messageBuffer')
-  const original = all[all.length - 1]
-  if (original === undefined || !/^bound (onrequest)?$/.test(original.name)) {
+  const original = requestListenerOf(adapter, sub.listeners('messageBuffer'))
+  if (original === undefined) {
     debug('no request listener of the adapter of %s found: socket.io 4 requests are not answered', adapter.nsp.name)
     return noop
   }
@@ -208,6 +212,28 @@ function bridgeV2(adapter: Adapter): () => void {
 
 // notepack.io 2.2 decodes every binary value of a 4.x packet as a Buffer (4.x encodes ArrayBuffers and
 // typed arrays as msgpack bin too), so Buffers are the only binary to look for.
+// Every socket.io-redis 5.x adapter adds the same kind of listener (its prototype's `onrequest`, bound) to
+// the shared subscriber. Which one is this adapter's: the one that, handed a response to a request only
+// this adapter has pending, settles it (a `clientRooms` request with no callback and no timer, so
+// settling it does nothing else; every other adapter ignores the response). Looked for from the last one
+// added: a namespace just built is found at once, `/` (bridged when the router is created) further up.
+const PROBE = '\u0000socket.io-ns-router-probe'
+
+function requestListenerOf(adapter: Adapter, listeners: Listener[]): Listener | undefined {
+  const requests = adapter.requests as Record<string, object>
+  const response = Buffer.from(JSON.stringify({ requestid: PROBE }))
+  for (let i = listeners.length - 1; i >= 0; i--) {
+    const listener = listeners[i] as Listener
+    if (!/^bound (onrequest)?$/.test(listener.name)) continue
+    requests[PROBE] = { type: V2.clientRooms }
+    listener(Buffer.from(adapter.responseChannel), response)
+    const found = !hasOwnProperty.call(requests, PROBE)
+    delete requests[PROBE]
+    if (found) return listener
+  }
+  return undefined
+}
+
 function hasBinary(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false
   if (Buffer.isBuffer(value)) return true

@@ -283,6 +283,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     legacy,
   )
   const stopWatching = server.onEngineConnection(aliases.watch)
+  // `/` spans a mixed socket.io 2/4 cluster too (the v2 clients' `ns` query arrives on it). Its bridge stays
+  // after close(): it only makes `/` work with the other generation's nodes.
+  bridgeGenerations(io.sockets)
 
   const typed = emitter as unknown as Emitter<RouterEvents<Routes>>
   return {

@@ -128,6 +128,24 @@ t.test('broadcasts, rooms and binary payloads cross both ways, queries work acro
     t.same(await v2.call('customRequest', { params: { categoryId: 'solo', itemId: '1' }, data: 1 }), { value: [null] }, 'customRequest() on a namespace only 2.x nodes have works as before')
   })
 
+  await t.test('the root namespace too', async (t) => {
+    const oldRoot = clientV2(t, v2.url + '/')
+    const root = clientV4(t, v4.url + '/')
+    await Promise.all([connected(oldRoot), connected(root)])
+    for (const [node, data] of [[v2, [1, 2]], [v4, [3, 4]]] as const) {
+      const both = Promise.all([once(oldRoot, 'rootBin'), once(root, 'rootBin')])
+      await node.call('rootEmitBinary', { event: 'rootBin', data })
+      t.same((await both).map(([value]) => bytes(value)), [data, data], `io.emit() of binary on the ${node === v2 ? '2.x' : '4.x'} node reaches both`)
+    }
+    const fetched = ((await v4.call('rootFetch')) as Outcome).value as string[]
+    t.ok(fetched.includes(root.id!) && fetched.length === 3, 'fetchSockets() on / from the 4.x node sees the sockets of both (the 2.x client, the 4.x client, and the 2.x client of the routed namespace, which is on / too)')
+    t.same(sorted(await v2.call('rootClients')), fetched, 'clients() on / from the 2.x node sees the same')
+    t.equal(((await v2.call('rootCustomRequest')) as Outcome).code, 'ERR_MIXED_CLUSTER', 'customRequest() on / fails at once')
+    t.equal(((await v4.call('rootServerSideEmitWithAck')) as Outcome).code, 'ERR_MIXED_CLUSTER', 'serverSideEmit() with an ack on / fails at once')
+    oldRoot.close()
+    root.close()
+  })
+
   await t.test('messages neither generation sends are ignored by both', async (t) => {
     const odd = [
       [REQUESTS, { requestid: 'r1', type: 99, sid: youngId }],
@@ -187,7 +205,7 @@ t.test('in one process: adapters it does not bridge, and an answer that cannot b
   const io = new Server()
   t.doesNotThrow(bridgeGenerations(io.of('/in-memory')), 'the in-memory adapter: nothing to bridge, nothing to undo')
 
-  // socket.io 2 whose request listener is not the last one when the bridge looks for it.
+  // socket.io 2: the adapter's own request listener is found among the others', or not at all.
   const redis = await startRedis(t)
   const redisV3 = require('redis-v3') as { createClient(url: string): any }
   const pubV3 = redisV3.createClient(redis.url)
@@ -195,13 +213,25 @@ t.test('in one process: adapters it does not bridge, and an answer that cannot b
   t.teardown(() => { pubV3.quit(); subV3.quit() })
   const io2 = require('socket.io-v2')()
   io2.adapter(require('socket.io-redis')({ pubClient: pubV3, subClient: subV3 }))
-  const namespace = io2.of('/late')
-  const other = () => {}
-  subV3.on('messageBuffer', other)
+  const early = io2.of('/early')
+  const mine = subV3.listeners('messageBuffer').at(-1)
+  io2.of('/late')
+  const foreign = () => {}
+  subV3.on('messageBuffer', foreign)
+  const count = subV3.listeners('messageBuffer').length
+  const release = bridgeGenerations(early)
+  t.equal(subV3.listeners('messageBuffer').length, count, 'one listener swapped for another')
+  t.notOk(subV3.listeners('messageBuffer').includes(mine), "the adapter's own, found below a later namespace's and a foreign one")
+  t.equal(bridgeGenerations(early), bridgeGenerations(io2.of('/early')), 'bridging it again does nothing')
+  t.equal(subV3.listeners('messageBuffer').length, count, 'and adds nothing')
+  release()
+  t.equal(subV3.listeners('messageBuffer').length, count - 1, 'release removes the bridge\'s listener')
+  const lost = io2.of('/lost')
+  subV3.removeListener('messageBuffer', subV3.listeners('messageBuffer').at(-1))
   const before = subV3.listeners('messageBuffer').length
-  bridgeGenerations(namespace)()
-  t.equal(subV3.listeners('messageBuffer').length, before, 'no listener found: none is swapped')
-  t.equal(subV3.listeners('messageBuffer').at(-1), other, 'the foreign one is left alone')
+  bridgeGenerations(lost)()
+  t.equal(subV3.listeners('messageBuffer').length, before, 'an adapter whose listener is gone: nothing swapped')
+  t.ok(subV3.listeners('messageBuffer').includes(foreign), 'the foreign one is left alone')
 
   // socket.io 4 answering a socket.io 2 request on a publisher that is closed.
   const pub = createClient({ url: redis.url })
