@@ -12,6 +12,7 @@ t.test('codes are stable strings: ERR_ for the server, NS_ for clients', async (
     REVERSE_ROUTE: 'ERR_REVERSE_ROUTE',
     NAMESPACE_LIMIT: 'ERR_NAMESPACE_LIMIT',
     CLOSED: 'ERR_ROUTER_CLOSED',
+    MIXED_CLUSTER: 'ERR_MIXED_CLUSTER',
     INVALID_NAME: 'NS_INVALID_NAME',
     NO_ROUTE: 'NS_NO_ROUTE',
     QUERY_MISSING: 'NS_QUERY_MISSING',
