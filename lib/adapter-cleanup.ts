@@ -1,5 +1,6 @@
 import createDebug from 'debug'
 import type { Namespace } from 'socket.io'
+import { guardClient, releaseAfterClose, type Held, type HeldUnder, type PubSubClient as RedisPubSub } from './redis-faults.js'
 
 // One of the two places that know socket.io adapters' insides (the other, mixed-cluster.ts, knows the Redis
 // adapters' wire protocol for clusters of two socket.io generations). Each adapter holds things outside its namespace
@@ -52,19 +53,78 @@ export function withProcessListeners<T>(create: () => T, sessions = true): { val
 }
 
 /**
+ * Holds the Redis clients of a namespace's adapter (`pubClient` and `subClient` of
+ * @socket.io/redis-adapter and socket.io-redis) through Redis outages (see `guardClient`): with node-redis
+ * v4, a broadcast in flight when Redis goes away would end the process with an unhandled rejection, and
+ * what was unsubscribed during the outage would be subscribed again when it is back. Every adapter built
+ * by the same factory shares these clients, so `guarded` (client → undo) keeps one hold per client for
+ * its holder.
+ *
+ * @example
+ * const guarded = new Map<object, () => void>()
+ * guardAdapterClients(io.sockets, guarded)
+ * for (const undo of guarded.values()) undo()
+ */
+export function guardAdapterClients(namespace: Namespace, guarded: Map<object, () => void>): void {
+  const adapter = namespace.adapter as unknown as Record<string, any>
+  for (const client of [adapter.pubClient, adapter.subClient]) {
+    if (typeof client !== 'object' || client === null || guarded.has(client)) continue
+    guarded.set(client, guardClient(client))
+  }
+}
+
+/** The subscriptions of a namespace's adapter on a node-redis v4 client. */
+export interface Subscriptions {
+  client: RedisPubSub
+  held: Array<Held | HeldUnder>
+}
+
+/**
+ * Where a namespace's @socket.io/redis-adapter 8.x adapter (`createAdapter` or `createShardedAdapter`) on
+ * node-redis v4 clients subscribes, and with which listeners; undefined for other adapters:
+ * - `createAdapter`: the pattern for broadcasts and the three request/response channels, with the
+ *   adapter's two listeners;
+ * - `createShardedAdapter`: every channel under the namespace's prefix that the books hold with the
+ *   adapter's handler (the one on its own response channel), rooms' channels of `'dynamic'` mode included,
+ *   read from the books only when needed.
+ *
+ * @example
+ * const subscriptions = subscriptionsOf(namespace)
+ */
+export function subscriptionsOf(namespace: Namespace): Subscriptions | undefined {
+  const adapter = namespace.adapter as unknown as Record<string, any>
+  const client = adapter.subClient as RedisPubSub | undefined
+  if (typeof client?.getPubSubListeners !== 'function' || typeof adapter.channel !== 'string') return undefined
+  const prefix = adapter.channel as string
+  if (!(adapter.redisListeners instanceof Map)) return { client, held: [{ type: 'SHARDED', prefix, anchor: adapter.responseChannel }] }
+  const listeners = adapter.redisListeners as Map<string, Listener>
+  const channels = [adapter.requestChannel, adapter.responseChannel, adapter.specificResponseChannel] as string[]
+  return {
+    client,
+    held: [
+      { type: 'PATTERNS', channel: prefix + '*', listeners: [{ listener: listeners.get('psub') as Listener, buffers: true }] },
+      ...channels.map((channel): Held => ({ type: 'CHANNELS', channel, listeners: [{ listener: listeners.get('sub') as Listener, buffers: true }] })),
+    ],
+  }
+}
+
+/**
  * Undoes what a removed namespace's adapter holds: its own `close()` where it has one (socket.io 4
  * adapters), then what `close()` leaves or what adapters without one hold:
  * - socket.io-redis 5.x/6.x: the namespace's pattern and request/response subscriptions and its listeners
  *   on the shared clients;
  * - the session-aware adapter (connectionStateRecovery): its session-expiry interval;
- * - @socket.io/redis-streams-adapter 0.3: its two channels on the shared subscriber.
+ * - @socket.io/redis-streams-adapter 0.3: its two channels on the shared subscriber;
+ * - @socket.io/redis-adapter 8.x on node-redis v4: what its `close()` unsubscribed, again, if the connection
+ *   to Redis dropped before Redis answered (see `subscriptionsOf` and `releaseAfterClose`).
  * Subscriptions are undone before the first `await`, so a namespace of the same name created right after
- * keeps its own.
+ * keeps its own. It does not wait for Redis: an outage does not hold a removal up.
  *
  * @example
  * await closeAdapter(namespace)
  */
 export async function closeAdapter(namespace: Namespace): Promise<void> {
+  const held = subscriptionsOf(namespace)
   const adapter = namespace.adapter as unknown as Record<string, any>
   const footprint = footprints.get(namespace)
   footprints.delete(namespace)
@@ -72,6 +132,7 @@ export async function closeAdapter(namespace: Namespace): Promise<void> {
   for (const { emitter, event, listener } of footprint?.listeners ?? []) emitter.removeListener(event, listener)
   if (isLegacyRedisAdapter(adapter)) unsubscribeLegacy(adapter)
   const closing = (adapter as { close?: () => unknown }).close?.()
+  if (held) void releaseAfterClose(held.client, held.held)
   if (isStreamsAdapter(adapter)) releaseStreams(namespace, adapter)
   await closing
 }

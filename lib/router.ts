@@ -1,6 +1,7 @@
 import createDebug from 'debug'
 import type { Emitter } from 'mitt'
 import type { Namespace, Socket } from 'socket.io'
+import { guardAdapterClients } from './adapter-cleanup.js'
 import { clientKeyOf } from './client-key.js'
 import { createEmitter } from './emitter.js'
 import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
@@ -99,6 +100,11 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const emitter = createEmitter<Record<string, unknown>>()
   const refusals: Record<string, number> = {}
   let created = 0
+  // The Redis clients the adapters share, guarded while the router lives: a broadcast in flight when Redis
+  // goes away must not end the process (adapter-cleanup.ts). Those of the main namespace's adapter at once,
+  // any others (an adapter set after the router) as namespaces are created.
+  const guarded = new Map<object, () => void>()
+  guardAdapterClients(io.sockets, guarded)
   let closed = false
   // Stand-in names for names a socket.io-client 2 asked for that socket.io itself would rewrite
   // before any check: stand-in → the name the client asked for.
@@ -160,13 +166,22 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     })
   }
 
+  // Event names built once per route, and a failure report built only for a failure: this runs for every
+  // socket that joins.
+  const joinEvents = new Map<string, string>()
+  const reportJoin = (error: unknown, payload: unknown): void => {
+    const { route, namespace } = payload as { route: string; namespace: Namespace }
+    report('dynamic.group handler', route, namespace.name)(error)
+  }
   const announce = (socket: Socket): void => {
     // Only live children of the router's parent carry this listener (removal drops it).
     const match = lifecycle.matchOf(socket.nsp) as RouteMatch
     lifecycle.settle(socket, true)
     const route = match.route.name
+    let type = joinEvents.get(route)
+    if (type === undefined) joinEvents.set(route, (type = `dynamic.group.${route}`))
     const payload = { route, socket, namespace: socket.nsp, params: match.params, captures: match.captures }
-    safeEmit(emitter, `dynamic.group.${route}`, payload, report('dynamic.group handler', route, socket.nsp.name))
+    safeEmit(emitter, type, payload, reportJoin)
   }
 
   const capRefusal = (match: RouteMatch, name: string): RefusalError | undefined => {
@@ -203,7 +218,8 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     },
     isLive: (namespace) => lifecycle.matchOf(namespace) !== undefined,
     created(namespace, match, creation, release) {
-      // Right after creation: a socket.io 2 Redis adapter's listeners are found as the last ones added.
+      guardAdapterClients(namespace, guarded)
+      // Right after creation: a socket.io 2 Redis adapter's request listener is found among the last ones added.
       const unbridge = bridgeGenerations(namespace)
       lifecycle.adopt(namespace, match, creation, () => {
         release()
@@ -315,6 +331,8 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       stopWatching()
       for (const connection of server.engineConnections()) aliases.unwatch(connection)
       await lifecycle.removeAll()
+      for (const unguard of guarded.values()) unguard()
+      guarded.clear()
       debug('closed')
     },
   }

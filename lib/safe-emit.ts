@@ -12,15 +12,15 @@ const debug = createDebug('socket.io-ns-router:safe-emit')
  */
 export function callSafely(call: () => unknown, report: (error: unknown) => void): void {
   try {
-    settle(call(), report)
+    settle(call(), report, undefined)
   } catch (error) {
-    reportSafely(report, error)
+    reportSafely(report, error, undefined)
   }
 }
 
 /**
  * Emits on a mitt emitter like `emitter.emit`, but calls every handler (typed ones, then `'*'`) even
- * when an earlier one throws, and hands each throw or rejection to `report`.
+ * when an earlier one throws, and hands each throw or rejection to `report`, with the payload.
  *
  * @example
  * safeEmit(emitter, 'dynamic.group.chat', payload, (error) => emitter.emit('error', { error, during: 'handler' }))
@@ -29,7 +29,7 @@ export function safeEmit<Events extends Record<EventType, unknown>, Key extends 
   emitter: Emitter<Events>,
   type: Key,
   payload: Events[Key],
-  report: (error: unknown) => void,
+  report: (error: unknown, payload: Events[Key]) => void,
 ): void {
   // Copies, as mitt does, so that a handler may remove itself. No closure per handler: this runs for
   // every socket that joins a routed namespace.
@@ -38,32 +38,33 @@ export function safeEmit<Events extends Record<EventType, unknown>, Key extends 
   if (typed !== undefined && typed.length > 0) {
     for (const handler of typed.slice()) {
       try {
-        settle(handler(payload), report)
+        settle(handler(payload), report, payload)
       } catch (error) {
-        reportSafely(report, error)
+        reportSafely(report, error, payload)
       }
     }
   }
   if (wildcard !== undefined && wildcard.length > 0) {
     for (const handler of wildcard.slice()) {
       try {
-        settle(handler(type, payload), report)
+        settle(handler(type, payload), report, payload)
       } catch (error) {
-        reportSafely(report, error)
+        reportSafely(report, error, payload)
       }
     }
   }
 }
 
-// A handler's result: a rejected promise is reported like a throw.
-function settle(result: unknown, report: (error: unknown) => void): void {
-  if (isThenable(result)) result.then(undefined, (error: unknown) => reportSafely(report, error))
+// A handler's result: a rejected promise is reported like a throw. The payload goes to `report`, so that
+// one reporter serves every emit and none is made per emit.
+function settle<P>(result: unknown, report: (error: unknown, payload: P) => void, payload: P): void {
+  if (isThenable(result)) result.then(undefined, (error: unknown) => reportSafely(report, error, payload))
 }
 
-function reportSafely(report: (error: unknown) => void, error: unknown): void {
+function reportSafely<P>(report: (error: unknown, payload: P) => void, error: unknown, payload: P): void {
   debug('callback failed: %O', error)
   try {
-    report(error)
+    report(error, payload)
   } catch (failure) {
     // An error handler that throws has nowhere left to report to.
     debug('error reporter failed too: %O', failure)

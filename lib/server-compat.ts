@@ -107,6 +107,8 @@ export function accessServer(io: ServerLike): ServerAccess {
   const Namespace = server.sockets.constructor as NamespaceClass
   // socket.io 4.8 came with both its list of joining sockets and its URL reading of legacy names.
   const readsUrls = server.sockets._preConnectSockets instanceof Map
+  // Read from the first socket that runs the middleware of a namespace the router watches.
+  let refusalRemoves: boolean | undefined
   debug('socket.io %d.x server', generation === 4 ? 4 : 2)
 
   return {
@@ -152,9 +154,11 @@ export function accessServer(io: ServerLike): ServerAccess {
       }
       // A socket a middleware refused reaches `_remove` only from 4.7 on (the refusal calls `_cleanup()`);
       // 2.x, 3.x and 4.0 to 4.6 drop it silently. Every version runs the middleware in `run(socket, fn)` and
-      // sends the refusal a tick after `fn(error)`: hear it after that (twice on 4.7+, which is harmless).
+      // sends the refusal a tick after `fn(error)`: before 4.7, hear it after that.
       const run = Object.getPrototypeOf(namespace).run as (socket: Socket, fn: (error?: Error | null) => void) => void
       ;(namespace as any).run = function (this: Namespace, socket: Socket, fn: (error?: Error | null) => void): void {
+        // Where the refusal reaches `_remove` (4.7+), no closure per socket is needed to hear it.
+        if ((refusalRemoves ??= cleanupRemoves(socket))) return run.call(this, socket, fn)
         run.call(this, socket, (error) => {
           fn(error)
           if (error) process.nextTick(() => listener.call(this, socket))
@@ -200,6 +204,13 @@ class DetachedAdapter {
 }
 
 // Servers created without an HTTP server get their engine later, in `bind()` (2.1 to 4.x); watch for it there.
+// socket.io 4.7 made `_cleanup()`, which every refused socket goes through, call `nsp._remove()`. Read
+// from the code itself: a false "no" only costs the wrapper its closure per socket.
+function cleanupRemoves(socket: Socket): boolean {
+  const cleanup = (socket as { _cleanup?: unknown })._cleanup
+  return typeof cleanup === 'function' && cleanup.toString().includes('._remove(')
+}
+
 function watchEngine(server: any, listener: (connection: EngineConnection) => void): () => void {
   let engine: any
   const attach = (next: any): void => {

@@ -7,6 +7,8 @@ export interface NodeProcess {
   url: string
   /** Sends a command to the process and resolves with its result. */
   call<T = unknown>(cmd: string, args?: object): Promise<T>
+  /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
+  exited: Promise<number | null>
   /** Kills the process at once (no cleanup), as a crash would. */
   kill(): Promise<void>
   /** Ends the process with `process.exit()`, which writes its coverage (a kill does not). */
@@ -24,10 +26,14 @@ export async function startNode(t: Test, env: Record<string, string | undefined>
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   let exited = false
-  child.once('exit', () => { exited = true })
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    exited = true
+    resolve(code)
+  }))
   t.teardown(() => { if (!exited) child.kill('SIGKILL') })
   const ready = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('node process did not start')), 20_000)
+    // Generous: a loaded machine runs these with tap's TypeScript loader and coverage hooks.
+    const timer = setTimeout(() => reject(new Error('node process did not start')), 60_000)
     child.on('message', (message: any) => {
       if (message?.ready !== undefined) {
         clearTimeout(timer)
@@ -39,6 +45,7 @@ export async function startNode(t: Test, env: Record<string, string | undefined>
   return {
     port: ready,
     url: `http://127.0.0.1:${ready}`,
+    exited: exit,
     call(cmd, args = {}) {
       const id = ++nextId
       return new Promise((resolve, reject) => {

@@ -19,8 +19,14 @@ export function freePort(): Promise<number> {
 
 export interface RedisServer {
   url: string
-  /** A connected client for inspection (PUBSUB NUMPAT, PUBSUB CHANNELS). */
-  client: ReturnType<typeof createClient>
+  /** A connected client for inspection (PUBSUB NUMPAT, PUBSUB CHANNELS); a new one after `restart()`. */
+  readonly client: ReturnType<typeof createClient>
+  /** Stops redis-server with SIGSTOP: commands sent to it wait, unanswered, until it is killed. */
+  freeze(): void
+  /** Kills redis-server with SIGKILL, as a crash would, and resolves once it has exited. */
+  kill(): Promise<void>
+  /** Starts redis-server again on the same port (empty: nothing is saved) and resolves once it answers. */
+  restart(): Promise<void>
   /**
    * Subscriptions as Redis sees them: `patterns`, the pattern subscriptions of every connection added
    * up (CLIENT LIST psub=), `numpat`, the distinct patterns (PUBSUB NUMPAT), and `channels`, the
@@ -36,24 +42,40 @@ export async function startRedis(t: Test): Promise<RedisServer> {
     throw new Error(`${binary} not found: these tests need a real Redis. Install the Debian package redis-server (apt-get install redis-server; npm test does it when run as root).`)
   }
   const port = await freePort()
-  const server = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  t.teardown(() => { server.kill('SIGKILL') })
   const url = `redis://127.0.0.1:${port}`
-  const client = createClient({ url, socket: { reconnectStrategy: false } })
-  client.on('error', () => {})
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await client.connect()
-      break
-    } catch (error) {
-      if (attempt > 50) throw new Error(`redis-server did not start on port ${port}: ${String(error)}`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
+  let server: ReturnType<typeof spawn>
+  let client: ReturnType<typeof createClient>
+  const start = async () => {
+    const started = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    server = started
+    t.teardown(() => { started.kill('SIGKILL') })
+    client = createClient({ url, socket: { reconnectStrategy: false } })
+    client.on('error', () => {})
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.connect()
+        break
+      } catch (error) {
+        if (attempt > 50) throw new Error(`redis-server did not start on port ${port}: ${String(error)}`)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
     }
+    const inspecting = client
+    t.teardown(() => inspecting.quit().catch(() => {}))
   }
-  t.teardown(() => client.quit().catch(() => {}))
+  await start()
   return {
     url,
-    client,
+    get client() { return client },
+    freeze() { server.kill('SIGSTOP') },
+    kill() {
+      return new Promise((resolve) => {
+        if (server.exitCode !== null || server.signalCode !== null) return resolve()
+        server.once('exit', () => resolve())
+        server.kill('SIGKILL')
+      })
+    },
+    restart: start,
     async subscriptions(text) {
       // Adapters subscribe and unsubscribe asynchronously: read until two reads 50 ms apart agree.
       let last = ''
