@@ -2,7 +2,8 @@ import createDebug from 'debug'
 import type { Namespace } from 'socket.io'
 import { guardClient, releaseAfterClose, type Held, type HeldUnder, type PubSubClient as RedisPubSub } from './redis-faults.js'
 
-// The one place that knows socket.io adapters' insides. Each adapter holds things outside its namespace
+// One of the two places that know socket.io adapters' insides (the other, mixed-cluster.ts, knows the Redis
+// adapters' wire protocol for clusters of two socket.io generations). Each adapter holds things outside its namespace
 // (Redis subscriptions, listeners on shared clients and on `process`, timers); `close()` undoes some of
 // them, in some versions. What it leaves, the router undoes here, so that a removed namespace leaves
 // nothing behind and becomes unreachable.

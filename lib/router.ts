@@ -8,6 +8,7 @@ import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './err
 import { createGate } from './gate.js'
 import { fromEntries } from './from-entries.js'
 import { createLifecycle, type Claim } from './lifecycle.js'
+import { bridgeGenerations } from './mixed-cluster.js'
 import { compileRoutes, type RouteMatch } from './matcher.js'
 import { createAliases } from './namespace-alias.js'
 import { isProblem, parseName } from './name.js'
@@ -225,7 +226,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     isLive: (namespace) => lifecycle.matchOf(namespace) !== undefined,
     created(namespace, match, creation, release) {
       guardAdapterClients(namespace, guarded)
-      lifecycle.adopt(namespace, match, creation, release)
+      // Right after creation: a socket.io 2 Redis adapter's request listener is found among the last ones added.
+      const unbridge = bridgeGenerations(namespace)
+      lifecycle.adopt(namespace, match, creation, unbridge ? () => { release(); unbridge() } : release)
       created++
       if (listened('namespace.created')) {
         safeEmit(emitter, 'namespace.created', { route: match.route.name, name: namespace.name, namespace }, report('namespace.created handler', match.route.name, namespace.name))
@@ -301,6 +304,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     legacy,
   )
   const stopWatching = server.onEngineConnection(aliases.watch)
+  // `/` spans a mixed socket.io 2/4 cluster too (the v2 clients' `ns` query arrives on it). Its bridge stays
+  // after close(): it only makes `/` work with the other generation's nodes.
+  bridgeGenerations(io.sockets)
 
   const wide = createRouteWide(io, server, matcher, lifecycle)
 
