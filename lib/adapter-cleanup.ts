@@ -86,19 +86,35 @@ function recordFootprint<T>(create: () => T, sessions: boolean): T {
   footprints.set(value as object, footprint)
   const confirming = confirmation(adapter)
   if (confirming) {
-    subscribing.set(value as object, confirming)
-    void confirming.then(() => subscribing.delete(value as object))
+    const bounded = new Promise<void>((resolve) => {
+      // A client that never reaches Redis (closed, or Redis down) never answers: node-redis v4 keeps the
+      // command forever. Past the bound, joins go on without the guarantee rather than hang.
+      const timer = setTimeout(() => {
+        debug('subscriptions of %s not confirmed within %d ms', adapter.nsp?.name, CONFIRM_TIMEOUT_MS)
+        resolve()
+      }, CONFIRM_TIMEOUT_MS)
+      void confirming.then(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+    subscribing.set(value as object, bounded)
+    void bounded.then(() => subscribing.delete(value as object))
   }
   return value
 }
 
 const subscribing = new WeakMap<object, Promise<void>>()
 
+/** How long a join waits at most for its namespace's subscriptions, in ms. */
+export const CONFIRM_TIMEOUT_MS = 2000
+
 /**
  * Resolves once Redis has confirmed the subscriptions a new namespace's adapter made, or `undefined` when
  * there is nothing to wait for (confirmed already, or an adapter that does not subscribe per namespace:
  * in-memory, cluster, the streams adapter's broadcasts). Until then, a broadcast another node publishes
- * for the namespace is not delivered to this node: a client let in before it would miss it. Never rejects.
+ * for the namespace is not delivered to this node: a client let in before it would miss it. Never rejects,
+ * and resolves after {@link CONFIRM_TIMEOUT_MS} at most (a subscriber client that cannot reach Redis).
  *
  * @example
  * const pending = subscriptionsConfirmed(socket.nsp)
@@ -127,10 +143,10 @@ function confirmation(adapter: Record<string, any>): Promise<void> | undefined {
   if (typeof sub.sSubscribe === 'function') {
     const [on, off] = sharded ? [sub.sSubscribe, sub.sUnsubscribe] : [sub.pSubscribe, sub.pUnsubscribe]
     const mine = (): void => {}
-    return Promise.resolve(on.call(sub, channel, mine, true) as Promise<unknown>).then(
-      () => { void Promise.resolve(off.call(sub, channel, mine, true) as Promise<unknown>).catch(failed) },
-      failed,
-    )
+    return Promise.resolve()
+      .then(() => on.call(sub, channel, mine, true))
+      .then(() => off.call(sub, channel, mine, true))
+      .then(noop, failed)
   }
   // ioredis and node_redis 3 both take a callback, called on Redis's answer.
   const command = sharded ? 'ssubscribe' : 'psubscribe'

@@ -1,0 +1,51 @@
+// The join race of issue 13 §5, run inside a node process: real clients to fresh namespaces on another
+// node, each followed, the instant it is connected, by a broadcast from this node to its namespace.
+
+interface RaceSocket {
+  on(event: string, listener: (...args: any[]) => void): unknown
+  close(): unknown
+}
+
+export interface RaceOptions {
+  /** Opens a client to `name` on the other node. */
+  connect(name: string): RaceSocket
+  /** Broadcasts `news` to the routed namespace for `params`, from this node. */
+  broadcast(params: { categoryId: string; itemId: string }, data: number): void
+  run: string
+  count: number
+  concurrency: number
+}
+
+/** Resolves with how many broadcasts never reached their client, and how many clients failed to connect. */
+export async function raceJoins({ connect, broadcast, run, count, concurrency }: RaceOptions): Promise<{ lost: number; failed: number }> {
+  let lost = 0
+  let failed = 0
+  const one = (i: number) => new Promise<void>((resolve) => {
+    const socket = connect(`/category/${run}/item/${i}/chat`)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let settled = false
+    const done = (heard: boolean, error = false) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (!heard) lost++
+      if (error) failed++
+      socket.close()
+      resolve()
+    }
+    socket.on('news', () => done(true))
+    socket.on('connect_error', () => done(true, true))
+    socket.on('error', () => done(true, true))
+    socket.on('connect', () => {
+      broadcast({ categoryId: run, itemId: String(i) }, i)
+      // A broadcast that arrives at all arrives within milliseconds: one not there after 3 s is lost.
+      timer = setTimeout(() => done(false), Number(process.env.RACE_WAIT_MS ?? 3000))
+    })
+  })
+  let next = 0
+  const worker = async () => {
+    while (next < count) await one(next++)
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return { lost, failed }
+}
