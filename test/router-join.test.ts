@@ -3,7 +3,12 @@
 // connected, with real processes, a real redis-server and real clients. Without the router's wait for
 // the new namespace's subscriptions, tens of each 1,000 broadcasts were lost on every Pub/Sub adapter.
 import { fork } from 'node:child_process'
+import { createAdapter } from '@socket.io/redis-adapter'
+import { createClient } from 'redis'
 import t from 'tap'
+import { createNamespaceRouter } from '../lib/router.js'
+import { codes } from '../lib/errors.js'
+import { clientV4, nextEvent, refusal, startServer, until } from './helpers/io.js'
 import { startNode } from './helpers/node.js'
 import { startRedis } from './helpers/redis.js'
 
@@ -46,4 +51,26 @@ t.test(`the cluster adapter: ${2 * COUNT} broadcasts (about half to the other wo
     primary.send({ id: 1, worker: 0, cmd: 'race', url: `http://127.0.0.1:${port}`, run: 'r', count: 2 * COUNT, concurrency: CONCURRENCY })
   })
   t.same(result, { lost: 0, failed: 0 }, `0 of ${2 * COUNT} lost`)
+})
+
+t.test('a join waiting for its namespace\'s subscriptions when the router closes is refused, not let into a removed namespace', async (t) => {
+  const redis = await startRedis(t)
+  const { io, url } = await startServer(t)
+  const [pub, sub] = [createClient({ url: redis.url }), createClient({ url: redis.url })]
+  for (const client of [pub, sub]) client.on('error', () => {})
+  await Promise.all([pub.connect(), sub.connect()])
+  io.adapter(createAdapter(pub, sub))
+  const router = createNamespaceRouter(io, { routes: { chat: '/category/:categoryId/item/:itemId/chat' } })
+  const created = nextEvent(router, 'namespace.created')
+  // Redis holds every command for a while: the new namespace's subscriptions stay unconfirmed meanwhile.
+  await redis.client.sendCommand(['CLIENT', 'PAUSE', '2000', 'ALL'])
+  const socket = clientV4(t, url + '/category/1/item/1/chat')
+  await created
+  await until(() => router.stats().joining === 1, 'the socket waits in the router\'s middleware', 1500)
+  const closing = router.close()
+  const refused = await refusal('4', socket, 5000)
+  t.equal(refused.data?.code, codes.UNAVAILABLE, 'refused: the namespace was removed while it waited')
+  await closing
+  await io.close()
+  await Promise.all([pub.quit(), sub.quit()])
 })
