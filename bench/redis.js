@@ -22,10 +22,16 @@ const freePort = () => new Promise((resolve, reject) => {
   })
 })
 
+// Killed if the bench exits first, like every other process it starts.
+const servers = new Set()
+process.on('exit', () => {
+  for (const server of servers) server.kill('SIGKILL')
+})
+
 async function startRedis() {
   const port = await freePort()
   const server = spawnProcess(process.env.REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  process.once('exit', () => server.kill('SIGKILL'))
+  servers.add(server)
   const url = `redis://127.0.0.1:${port}`
   const client = createClient({ url, socket: { reconnectStrategy: false } })
   client.on('error', () => {})
@@ -55,6 +61,7 @@ async function startRedis() {
     async close() {
       await client.quit().catch(() => {})
       server.kill('SIGKILL')
+      servers.delete(server)
     },
   }
 }
