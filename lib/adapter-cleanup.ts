@@ -106,7 +106,12 @@ function recordFootprint<T>(create: () => T, sessions: boolean): T {
 
 const subscribing = new WeakMap<object, Promise<void>>()
 
-/** How long a join waits at most for its namespace's subscriptions, in ms. */
+/**
+ * How long a join waits at most for its namespace's subscriptions, in ms.
+ *
+ * @example
+ * setTimeout(letThrough, CONFIRM_TIMEOUT_MS)
+ */
 export const CONFIRM_TIMEOUT_MS = 2000
 
 /**

@@ -25,7 +25,7 @@ export async function startNode(t: Test, env: Record<string, string | undefined>
   child.once('exit', () => { exited = true })
   t.teardown(() => { if (!exited) child.kill('SIGKILL') })
   const ready = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('node process did not start')), 20_000)
+    const timer = setTimeout(() => reject(new Error('node process did not start')), 60_000)
     child.on('message', (message: any) => {
       if (message?.ready !== undefined) {
         clearTimeout(timer)
