@@ -93,6 +93,8 @@ function recordFootprint<T>(create: () => T, sessions: boolean): T {
         debug('subscriptions of %s not confirmed within %d ms', adapter.nsp?.name, CONFIRM_TIMEOUT_MS)
         resolve()
       }, CONFIRM_TIMEOUT_MS)
+      // Never what keeps a process alive.
+      timer.unref()
       void confirming.then(() => {
         clearTimeout(timer)
         resolve()
