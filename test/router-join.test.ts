@@ -3,7 +3,7 @@
 // connected, with real processes, a real redis-server and real clients. Without the router's wait for
 // the new namespace's subscriptions, tens of each 1,000 broadcasts were lost on every Pub/Sub adapter.
 // The sharded adapter, the streams adapter, socket.io 2.x and the cluster adapter: router-join-sharded,
-// router-join-streams and router-join-legacy (one file each, for tap's time limit per file).
+// router-join-streams, router-join-legacy and router-join-cluster (one file each, for tap's time limit per file).
 import { createAdapter } from '@socket.io/redis-adapter'
 import { createClient } from 'redis'
 import t from 'tap'
