@@ -5,6 +5,7 @@ import { guardAdapterClients } from './adapter-cleanup.js'
 import { clientKeyOf } from './client-key.js'
 import { createEmitter } from './emitter.js'
 import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
+import { subscriptionsConfirmed } from './adapter-cleanup.js'
 import { createGate } from './gate.js'
 import { fromEntries } from './from-entries.js'
 import { createLifecycle, type Claim } from './lifecycle.js'
@@ -163,6 +164,18 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     if (lifecycle.enter(socket)) {
       return next(refusal(codes.CONNECTION_LIMIT, `too many namespaces on this connection (${settings.maxNamespacesPerConnection})`, socket.nsp.name, match.route.name))
     }
+    // The CONNECT ack waits until other nodes' broadcasts reach this node's new namespace: a client that is
+    // connected misses none. Only a namespace whose adapter's subscriptions are not confirmed yet waits.
+    const subscribing = subscriptionsConfirmed(socket.nsp)
+    if (subscribing) return void subscribing.then(() => admitted(socket, next))
+    admitted(socket, next, match)
+  }
+
+  // The router's middleware, past the connection's bound.
+  const admitted = (socket: Socket, next: (error?: Error) => void, known?: RouteMatch): void => {
+    const match = known ?? lifecycle.matchOf(socket.nsp)
+    // Removed while its subscriptions were being confirmed (router.close()).
+    if (!match) return next(refusal(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
     const check = match.route.authorize
     if (!check) return next()
     const auth = objectOrEmpty(server.generation === 4 ? socket.handshake.auth : socket.handshake.query)
