@@ -1,5 +1,6 @@
 import createDebug from 'debug'
 import type { Namespace } from 'socket.io'
+import { unbridge } from './mixed-cluster.js'
 import { guardClient, releaseAfterClose, type Held, type HeldUnder, type PubSubClient as RedisPubSub } from './redis-faults.js'
 
 // One of the two places that know socket.io adapters' insides (the other, mixed-cluster.ts, knows the Redis
@@ -135,6 +136,8 @@ export async function closeAdapter(namespace: Namespace): Promise<void> {
   if (held) void releaseAfterClose(held.client, held.held)
   if (isStreamsAdapter(adapter)) releaseStreams(namespace, adapter)
   await closing
+  // The router's own listener of a socket.io 2 node bridged to socket.io 4 ones, once the adapter is closed.
+  unbridge(namespace)
 }
 
 function recordFootprint<T>(create: () => T, sessions: boolean): T {

@@ -42,32 +42,44 @@ const { hasOwnProperty } = Object.prototype
 const noop = (): void => {}
 
 const bridged = new WeakSet<object>()
+// What each bridged socket.io 2 adapter leaves behind once closed.
+const undoes = new WeakMap<object, () => void>()
 
 /**
  * Makes a namespace's Redis adapter work with the nodes of the other socket.io generation in one cluster
  * (a rolling upgrade from socket.io 2 to 4): binary broadcasts keep their binary, cluster-wide queries are
  * answered across generations, and those that cannot be fail at once with `ERR_MIXED_CLUSTER`. Does
- * nothing for other adapters, or for an adapter bridged already. Returns what undoes it once the adapter
- * is closed (on a socket.io 2 node, the router's own request listener on the shared subscriber), or undefined
- * when there is nothing to undo.
+ * nothing for other adapters, or for an adapter bridged already. What outlives the adapter (on a
+ * socket.io 2 node, the router's own request listener on the shared subscriber) goes with `unbridge`.
  *
  * @example
- * const release = bridgeGenerations(namespace)
+ * bridgeGenerations(namespace)
  * // ... when the namespace is removed, after its adapter is closed:
- * release?.()
+ * unbridge(namespace)
  */
-export function bridgeGenerations(namespace: Namespace): (() => void) | undefined {
+export function bridgeGenerations(namespace: Namespace): void {
   const adapter = namespace.adapter as unknown as Adapter
   // Recognised before anything is kept: most namespaces have an adapter that needs no bridge.
   const v4 = isRedisAdapter(adapter)
-  if (!v4 && !isLegacyRedisAdapter(adapter)) return undefined
-  if (bridged.has(adapter)) return undefined
+  if (!v4 && !isLegacyRedisAdapter(adapter)) return
+  if (bridged.has(adapter)) return
   bridged.add(adapter)
-  if (v4) {
-    bridgeV4(adapter)
-    return undefined
-  }
-  return bridgeV2(adapter)
+  if (v4) bridgeV4(adapter)
+  else undoes.set(adapter, bridgeV2(adapter))
+}
+
+/**
+ * Undoes what bridging left outside a namespace's closed adapter; nothing for an adapter never bridged.
+ *
+ * @example
+ * unbridge(namespace)
+ */
+export function unbridge(namespace: Namespace): void {
+  const adapter = namespace.adapter as unknown as Adapter
+  const undo = undoes.get(adapter)
+  if (!undo) return
+  undoes.delete(adapter)
+  undo()
 }
 
 // @socket.io/redis-adapter 7.x/8.x `createAdapter` (not the sharded one, which has no request channel).

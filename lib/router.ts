@@ -239,9 +239,10 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     isLive: (namespace) => lifecycle.matchOf(namespace) !== undefined,
     created(namespace, match, creation, release) {
       guardAdapterClients(namespace, guarded)
-      // Right after creation: a socket.io 2 Redis adapter's request listener is found among the last ones added.
-      const unbridge = bridgeGenerations(namespace)
-      lifecycle.adopt(namespace, match, creation, unbridge ? () => { release(); unbridge() } : release)
+      // Right after creation: a socket.io 2 Redis adapter's request listener is found among the last ones
+      // added. Its removal (adapter-cleanup.ts) undoes it.
+      bridgeGenerations(namespace)
+      lifecycle.adopt(namespace, match, creation, release)
       created++
       if (listened('namespace.created')) {
         safeEmit(emitter, 'namespace.created', { route: match.route.name, name: namespace.name, namespace }, report('namespace.created handler', match.route.name, namespace.name))
