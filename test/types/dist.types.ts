@@ -34,3 +34,10 @@ const counted: Promise<RouteWideCount> = wide.count()
 // @ts-expect-error misspelt param
 router.route('chat').where({ categoryID: '1' })
 void counted
+
+// The clock option, from the built declarations.
+import type { Clock } from 'socket.io-ns-router'
+const distClock: Clock = { now: () => 0, setTimeout: () => 0, clearTimeout: () => {} }
+createNamespaceRouter(new Server(), { routes: { room: '/room/:id' }, clock: distClock })
+// @ts-expect-error a clock has now, setTimeout and clearTimeout
+createNamespaceRouter(new Server(), { routes: { room: '/room/:id' }, clock: { now: () => 0 } })

@@ -137,3 +137,10 @@ const asCode: ErrorCode = mixed
 // @ts-expect-error it is a server-side error, not a refusal code
 const notRefusal: `NS_${string}` = codes.MIXED_CLUSTER
 void [isMixed, asCode, notRefusal]
+
+// The clock behind the grace period.
+import { type Clock } from '../../lib/index.js'
+const manual: Clock = { now: () => 0, setTimeout: (run, ms) => [run, ms], clearTimeout: () => {} }
+createNamespaceRouter(io, { routes: { room: '/room/:id' }, clock: manual })
+// @ts-expect-error a clock has now, setTimeout and clearTimeout
+createNamespaceRouter(io, { routes: { room: '/room/:id' }, clock: { now: () => 0 } })
