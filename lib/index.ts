@@ -8,6 +8,7 @@ export type { ServerLike } from './server-compat.js'
 export type {
   Authorize,
   AuthorizeContext,
+  AuthorizeOutcome,
   CapturesOf,
   Handshake,
   LifecycleEvents,

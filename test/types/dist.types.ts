@@ -26,3 +26,11 @@ const key: ClientKey = forwardedFor(['10.0.0.1'])
 createNamespaceRouter(new Server(), { routes: { chat: '/c/:id' }, clientKey: key, maxNamespacesPerConnection: 8 })
 // @ts-expect-error maxNamespacesPerClient is a number
 createNamespaceRouter(new Server(), { routes: { chat: '/c/:id' }, maxNamespacesPerClient: '8' })
+
+// The metrics entry point, from the built declarations.
+import { Registry } from 'prom-client'
+import { registerRouterMetrics, type RouterMetrics } from 'socket.io-ns-router/metrics'
+const metrics: RouterMetrics = registerRouterMetrics(router, { registry: new Registry(), buckets: [0.1, 1] })
+metrics.close()
+// @ts-expect-error buckets are numbers
+registerRouterMetrics(router, { buckets: ['1'] })
