@@ -67,9 +67,14 @@ export function registerRouterMetrics(router: NamespaceRouter<any> | MetricsSour
   const registry = options.registry ?? defaultRegistry
   const registries = [registry]
   const routes = Object.keys(source.stats().byRoute)
+  const names: string[] = []
+  const named = (suffix: string): string => {
+    names.push(PREFIX + suffix)
+    return PREFIX + suffix
+  }
 
   new Gauge({
-    name: `${PREFIX}namespaces`,
+    name: named('namespaces'),
     help: 'Live routed namespaces.',
     labelNames: ['route'] as const,
     registers: registries,
@@ -78,7 +83,7 @@ export function registerRouterMetrics(router: NamespaceRouter<any> | MetricsSour
     },
   })
   new Gauge({
-    name: `${PREFIX}sockets`,
+    name: named('sockets'),
     help: 'Sockets connected to routed namespaces.',
     labelNames: ['route'] as const,
     registers: registries,
@@ -87,37 +92,36 @@ export function registerRouterMetrics(router: NamespaceRouter<any> | MetricsSour
     },
   })
   const created = new Counter({
-    name: `${PREFIX}namespaces_created_total`,
+    name: named('namespaces_created_total'),
     help: 'Routed namespaces created.',
     labelNames: ['route'] as const,
     registers: registries,
   })
   const removed = new Counter({
-    name: `${PREFIX}namespaces_removed_total`,
+    name: named('namespaces_removed_total'),
     help: 'Routed namespaces removed.',
     labelNames: ['route'] as const,
     registers: registries,
   })
   const refusals = new Counter({
-    name: `${PREFIX}refusals_total`,
+    name: named('refusals_total'),
     help: 'Sockets and CONNECTs refused, by code; route is empty when no route matched.',
     labelNames: ['code', 'route'] as const,
     registers: registries,
   })
   const authorizeDuration = new Histogram({
-    name: `${PREFIX}authorize_duration_seconds`,
+    name: named('authorize_duration_seconds'),
     help: "Time a route's authorize took to answer.",
     labelNames: ['route', 'phase', 'outcome'] as const,
     buckets: [...(options.buckets ?? DEFAULT_AUTHORIZE_BUCKETS)],
     registers: registries,
   })
   const errors = new Counter({
-    name: `${PREFIX}errors_total`,
+    name: named('errors_total'),
     help: 'User callbacks (handlers, authorize) that threw or rejected, by where.',
     labelNames: ['during'] as const,
     registers: registries,
   })
-  const names = ['namespaces', 'sockets', 'namespaces_created_total', 'namespaces_removed_total', 'refusals_total', 'authorize_duration_seconds', 'errors_total'].map((name) => PREFIX + name)
   // Series that exist from the start read 0 rather than missing, which rate() and alerts need.
   for (const route of routes) {
     created.inc({ route }, 0)

@@ -105,7 +105,7 @@ t.test('the live chart moves as clients join and leave, and /metrics is served',
   // The latest figure the page's uPlot chart plots, in series 1 (namespaces) or 2 (sockets).
   const charted = (page: Page, column: 1 | 2, value: number) =>
     page.waitForFunction(([column, value]) => {
-      const data = (window as any).liveChart?.data as number[][] | undefined
+      const data = (globalThis as any).liveChart?.data as number[][] | undefined
       return data !== undefined && data[column]!.length > 0 && data[column]![data[column]!.length - 1] === value
     }, [column, value] as const, { timeout: 10_000 })
 
