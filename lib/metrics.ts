@@ -43,7 +43,13 @@ export interface MetricsSource {
   stats(): RouterStats
 }
 
-/** `authorize` is a user's check: often a cache or a database lookup, from a millisecond to seconds. */
+/**
+ * The `authorize` histogram's default buckets, in seconds: a user's check is often a cache or a database
+ * lookup, from a millisecond to seconds.
+ *
+ * @example
+ * registerRouterMetrics(router, { buckets: [0.0005, ...DEFAULT_AUTHORIZE_BUCKETS] })
+ */
 export const DEFAULT_AUTHORIZE_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
 // Not socket_io_ns_router_: `ns` reads as nanoseconds, which promtool's lint rejects as an abbreviated unit.

@@ -143,21 +143,19 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const authorize = async (check: Authorize, match: RouteMatch, context: Omit<AuthorizeContext, 'route' | 'params' | 'captures'>): Promise<boolean> => {
     const route = match.route.name
     const started = listened('authorized') ? process.hrtime() : undefined
-    let outcome: AuthorizeOutcome = 'error'
+    let outcome: AuthorizeOutcome
     try {
-      const allowed = (await check({ ...context, route, params: match.params, captures: match.captures })) === true
-      outcome = allowed ? 'allowed' : 'denied'
-      return allowed
+      outcome = (await check({ ...context, route, params: match.params, captures: match.captures })) === true ? 'allowed' : 'denied'
     } catch (error) {
       report('authorize', route, context.name)(error)
-      return false
-    } finally {
-      if (started) {
-        const [seconds, nanoseconds] = process.hrtime(started)
-        const payload = { route, phase: context.phase, name: context.name, outcome, durationMs: seconds * 1e3 + nanoseconds / 1e6 }
-        safeEmit(emitter, 'authorized', payload, report('authorized handler', route, context.name))
-      }
+      outcome = 'error'
     }
+    if (started) {
+      const [seconds, nanoseconds] = process.hrtime(started)
+      const payload = { route, phase: context.phase, name: context.name, outcome, durationMs: seconds * 1e3 + nanoseconds / 1e6 }
+      safeEmit(emitter, 'authorized', payload, report('authorized handler', route, context.name))
+    }
+    return outcome === 'allowed'
   }
 
   // Runs first in every routed namespace: createChild copies the parent's middleware to each child.
