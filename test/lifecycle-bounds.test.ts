@@ -205,8 +205,13 @@ t.test('abandoned creations free their slots at once, whatever the grace period'
 
 t.test('a CONNECT the router cannot tie to a connection at creation still meets its bound at the door', async (t) => {
   const { io, url } = await startServer(t)
-  // An app parent registered first that answers later: socket.io asks the router after other CONNECTs came in.
-  io.of((_name: string, _auth: unknown, next: (error: null, allow: boolean) => void) => setTimeout(() => next(null, false), 50))
+  // An app parent registered first that answers later, all four at once: socket.io asks the router after
+  // other CONNECTs came in, and the four creations are checked in one turn.
+  const answers: Array<() => void> = []
+  io.of((_name: string, _auth: unknown, next: (error: null, allow: boolean) => void) => {
+    answers.push(() => next(null, false))
+    if (answers.length === 4) for (const answer of answers) answer()
+  })
   const router = createNamespaceRouter(io, { maxNamespacesPerConnection: 1, maxNamespaces: 3, routes: { chat: CHAT } })
   const raw = await rawClient(t, url)
   const outcomes = await raw.connectAll([chat(1), chat(2), chat(3), chat(4)])
