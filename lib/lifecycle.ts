@@ -9,15 +9,21 @@ const debug = createDebug('socket.io-ns-router:lifecycle')
 
 // The disconnect reasons after which socket.io 4.6+ keeps a session for connection state recovery
 // (socket.io's `RECOVERABLE_DISCONNECT_REASONS`, unchanged from 4.6 to 4.8).
+const NO_CAPTURES: readonly string[] = Object.freeze([])
+
 const RECOVERABLE = new Set(['transport error', 'transport close', 'forced close', 'ping timeout', 'server shutting down', 'forced server close'])
 
-interface Entry {
+// The entry is the namespace's route match too (`matchOf` hands it out as one): a match object of its own
+// would be one more object per live namespace.
+interface Entry extends RouteMatch {
   readonly namespace: Namespace
-  readonly match: RouteMatch
-  /** Sockets between the router's middleware and their `connection` event. */
-  readonly pending: Map<string, Socket>
-  /** Connections whose CONNECT created the namespace and whose socket has not entered it yet. */
-  readonly reserved: Set<EngineConnection>
+  /**
+   * Sockets between the router's middleware and their `connection` event; none is undefined, as a Map
+   * per live namespace would cost more than the rest of the entry (bench/README.md).
+   */
+  pending: Map<string, Socket> | undefined
+  /** The connection whose CONNECT created the namespace, until its socket enters it (only one ever does). */
+  reserved: EngineConnection | undefined
   /** The client key of the connection that created it, for the per-client cap; unset for server code. */
   readonly key: string | undefined
   /** Whether the namespace may wait for the grace period: a socket connected, or server code made it. */
@@ -173,23 +179,23 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
   const remove = async (namespace: Namespace, entry: Entry): Promise<void> => {
     entries.delete(namespace)
     clearTimeout(entry.timer)
-    const route = entry.match.route.name
+    const route = entry.route.name
     perRoute.set(route, (perRoute.get(route) as number) - 1)
     countKey(entry.key, -1)
     // What connections hold of it goes with it, so that nothing keeps a removed namespace reachable.
-    for (const connection of entry.reserved) letGo(connection, entry)
-    for (const socket of entry.pending.values()) letGo(socket.conn, socket)
+    if (entry.reserved) letGo(entry.reserved, entry)
+    for (const socket of entry.pending?.values() ?? []) letGo(socket.conn, socket)
     removed++
     await removeNamespace(server, parent, namespace)
     entry.release()
     retire(namespace, options.onOrphan)
-    options.onRemoved(namespace, entry.match)
+    options.onRemoved(namespace, entry)
   }
 
   // Every way out of `pending` is heard (connected, refused by any middleware, connection closed), so a
   // namespace is empty when nothing is pending, reserved or connected.
   const isEmpty = (namespace: Namespace, entry: Entry): boolean =>
-    entry.pending.size === 0 && entry.reserved.size === 0 && server.socketCount(namespace) === 0
+    entry.pending === undefined && entry.reserved === undefined && server.socketCount(namespace) === 0
 
   const schedule = (namespace: Namespace, entry: Entry): void => {
     clearTimeout(entry.timer)
@@ -198,14 +204,17 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     // A session of a socket that left can be recovered until `recoverableUntil`: the namespace (whose
     // adapter holds the session) must outlive it, or the client comes back to a fresh namespace.
     const wait = Math.max(options.ttl, entry.recoverableUntil - now())
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined
-      if (isEmpty(namespace, entry)) {
-        debug('removing %s: empty for %d ms', namespace.name, wait)
-        void remove(namespace, entry)
-      } else schedule(namespace, entry)
-    }, wait)
+    // One function for every timer, its arguments handed over: no closure and context per namespace.
+    entry.timer = setTimeout(expire, wait, entry)
     entry.timer.unref()
+  }
+
+  const expire = (entry: Entry): void => {
+    entry.timer = undefined
+    if (isEmpty(entry.namespace, entry)) {
+      debug('removing %s: empty for its grace period', entry.namespace.name)
+      void remove(entry.namespace, entry)
+    } else schedule(entry.namespace, entry)
   }
 
   // A namespace nobody ever connected to has no grace: it goes as soon as nobody is on the way in. Checked
@@ -231,13 +240,21 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     holdings.delete(this)
     for (const item of holding.items) {
       if (isEntry(item)) {
-        item.reserved.delete(this)
+        if (item.reserved === this) item.reserved = undefined
         recheck(item.namespace, item)
       } else {
         const entry = entries.get(item.nsp)
-        if (entry?.pending.delete(item.id)) recheck(item.nsp, entry)
+        if (entry && unpend(entry, item.id)) recheck(item.nsp, entry)
       }
     }
+  }
+
+  // A socket is no longer on its way in; the last one takes the map with it.
+  const unpend = (entry: Entry, id: string): boolean => {
+    const pending = entry.pending
+    if (pending === undefined || !pending.delete(id)) return false
+    if (pending.size === 0) entry.pending = undefined
+    return true
   }
 
   const holdingOf = (connection: EngineConnection): Holding => {
@@ -256,7 +273,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
   // refused it, or its connection closed first) is not on its way in any more.
   function onLeft(this: Namespace, socket: Socket): void {
     const entry = entries.get(this)
-    if (entry?.pending.delete(socket.id)) {
+    if (entry && unpend(entry, socket.id)) {
       letGo(socket.conn, socket)
       recheck(this, entry)
     }
@@ -277,7 +294,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     const namespace = socket.nsp
     const entry = entries.get(namespace)
     if (!entry) return
-    const entered = entry.pending.delete(socket.id)
+    const entered = unpend(entry, socket.id)
     if (connected) {
       entry.populated = true
       clearTimeout(entry.timer)
@@ -308,9 +325,12 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     adopt(namespace, match, claim, release = () => {}) {
       const entry: Entry = {
         namespace,
-        match,
-        pending: new Map(),
-        reserved: new Set(),
+        route: match.route,
+        params: match.params,
+        // Kept as long as the namespace lives: the match's captures array, filled by pushes, has room for more.
+        captures: match.captures.length === 0 ? NO_CAPTURES : match.captures.slice(),
+        pending: undefined,
+        reserved: undefined,
         key: claim?.key,
         populated: claim === undefined,
         recoverableUntil: 0,
@@ -327,12 +347,12 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       if (holding) {
         holding.creating--
         holding.items.add(entry)
-        entry.reserved.add(holding.connection)
+        entry.reserved = holding.connection
       }
       if (unconfirmed.push([namespace, entry]) === 1) setImmediate(confirm)
     },
     matchOf(namespace) {
-      return entries.get(namespace)?.match
+      return entries.get(namespace)
     },
     capExceeded(route) {
       if (entries.size >= options.maxNamespaces) return 'all routes'
@@ -369,14 +389,17 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       if (!entry) return undefined
       const holding = holdingOf(socket.conn)
       // The creator's reservation becomes its socket; anyone else needs room on their connection.
-      if (entry.reserved.delete(socket.conn)) holding.items.delete(entry)
+      if (entry.reserved === socket.conn) {
+        entry.reserved = undefined
+        holding.items.delete(entry)
+      }
       else if (isFull(holding)) {
         // Refused at the door: if it was the only one on its way in, the namespace has no reason to stay.
         recheck(socket.nsp, entry)
         return 'connection'
       }
       holding.items.add(socket)
-      entry.pending.set(socket.id, socket)
+      ;(entry.pending ??= new Map()).set(socket.id, socket)
       return undefined
     },
     settle,
@@ -385,7 +408,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       let joining = 0
       for (const [namespace, entry] of entries) {
         sockets += server.socketCount(namespace)
-        joining += entry.pending.size
+        joining += entry.pending?.size ?? 0
       }
       return { namespaces: entries.size, byRoute: fromEntries(perRoute), sockets, joining, removed }
     },

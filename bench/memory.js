@@ -1,0 +1,79 @@
+// Memory per live namespace (issue 13 §3): heap after GC per namespace, `count` namespaces, router against
+// socket.io's own, for each adapter (in-memory, and the classic Redis adapter on a redis-server of its
+// own). Pairs, each a ratio within one round:
+// - with one connected v4 client per namespace, which creates it: router ÷ `io.of(regex)`;
+// - without clients, created by server code: `router.namespace()` ÷ `io.of(name)` (static).
+// Each server runs in its own process; the baseline is taken after the variant is installed and before
+// any namespace, so the growth is namespaces (and their clients) only.
+import { sleep, spawn } from './proc.js'
+import { chatName, routerVariants, serverSpec } from './servers.js'
+import { pairedRatios, roundOrder, summary } from './stats.js'
+import { startRedis } from './redis-server.js'
+
+// The variant a router build runs as: `candidate` is the router of the other build.
+const PAIRS = [
+  { label: 'one client each', baseline: 'regex', router: 'router' },
+  { label: 'no client', baseline: 'static', router: 'router-server' },
+]
+
+async function once(client, variant, adapter, redisUrl, names) {
+  const candidate = variant.startsWith('candidate')
+  const spec = serverSpec(candidate ? 'candidate' : variant)
+  const run = candidate ? variant.replace('candidate', 'router') : variant
+  const server = await spawn('./server.js', { name: `server(memory ${adapter} ${variant})`, env: spec.env })
+  try {
+    const { port, before, clients } = await server.request('startMemory', { variant: run, adapter, redisUrl })
+    await server.request('create', { names })
+    let failures = 0
+    if (clients) {
+      const result = await client.request('connect', { url: `http://127.0.0.1:${port}`, generation: 'v4', names, concurrency: 50, timeoutMs: 60_000 }, 600_000)
+      failures = result.failures
+    }
+    const after = await server.request('mark', { gc: true })
+    if (clients) await client.request('closeAll', {}, 120_000)
+    return {
+      variant,
+      failures,
+      namespaces: after.namespaces,
+      heapPerNamespaceBytes: (after.memory.heapUsed - before.memory.heapUsed) / names.length,
+    }
+  } finally {
+    await server.close(30_000)
+  }
+}
+
+export async function runMemory({ count, rounds, adapters = ['memory', 'redis'], log = () => {} }) {
+  const names = Array.from({ length: count }, (_, i) => chatName(i))
+  const routers = routerVariants()
+  const variants = PAIRS.flatMap((pair) => [pair.baseline, ...routers.map((r) => (r === 'router' ? pair.router : pair.router.replace('router', r)))])
+  const client = await spawn('./client.js', { name: 'client(memory)' })
+  const redis = adapters.includes('redis') ? await startRedis() : undefined
+  const results = {}
+  try {
+    for (const adapter of adapters) {
+      const runs = Object.fromEntries(variants.map((variant) => [variant, []]))
+      for (let round = 0; round < rounds; round++) {
+        for (const variant of roundOrder(variants, round)) {
+          const run = await once(client, variant, adapter, redis?.url, names)
+          runs[variant].push(run)
+          log(`memory ${adapter} ${variant} round ${round + 1}/${rounds}: ${run.heapPerNamespaceBytes.toFixed(0)} B per namespace, ${run.namespaces} live, ${run.failures} failed`)
+          await sleep(500)
+        }
+      }
+      const series = (variant) => runs[variant].map((run) => run.heapPerNamespaceBytes)
+      results[adapter] = {
+        variants: Object.fromEntries(variants.map((v) => [v, { heapPerNamespaceBytes: summary(series(v)), failures: runs[v].reduce((a, r) => a + r.failures, 0), runs: runs[v] }])),
+        pairs: PAIRS.flatMap((pair) =>
+          routers.map((r) => {
+            const router = r === 'router' ? pair.router : pair.router.replace('router', r)
+            return { label: pair.label, baseline: pair.baseline, router, ratio: summary(pairedRatios(series(router), series(pair.baseline))) }
+          }),
+        ),
+      }
+    }
+  } finally {
+    await client.close()
+    redis?.stop()
+  }
+  return { count, rounds, adapters: results }
+}
