@@ -278,3 +278,29 @@ t.test('claims: counted against a connection and a key until adopted or dropped,
   client('/plain')
   t.equal(lifecycle.enter(await socket), undefined, 'a socket of a namespace the lifecycle does not know is let be')
 })
+
+// What a live namespace keeps of its match: the route, the params and captures of exactly its size (the
+// matcher fills captures by pushes, which leave room), one frozen empty list for a route without params.
+t.test('a live namespace keeps its match compact', async (t) => {
+  const { io, parent } = await setup(t)
+  const lifecycle = createLifecycle(accessServer(io), parent, {
+    ttl: false, maxNamespaces: Infinity, perConnection: Infinity, perClient: Infinity, onRemoved() {}, onOrphan() {},
+  })
+  const routes = compileRoutes({ room: '/room/:id', lobby: '/lobby' })
+  const withParams = parent.createChild('/room/5')
+  const found = routes.match('/room/5')!
+  lifecycle.adopt(withParams, found)
+  const kept = lifecycle.matchOf(withParams)!
+  t.equal(kept.route, found.route)
+  t.same(kept.params, { id: '5' })
+  t.same(kept.captures, ['5'])
+  t.not(kept.captures, found.captures, 'a copy of its own size')
+  const lobby = parent.createChild('/lobby')
+  const other = parent.createChild('/other/1')
+  lifecycle.adopt(lobby, routes.match('/lobby')!)
+  lifecycle.adopt(other, { ...routes.match('/lobby')!, captures: [] })
+  t.same(lifecycle.matchOf(lobby)!.captures, [])
+  t.equal(lifecycle.matchOf(lobby)!.captures, lifecycle.matchOf(other)!.captures, 'one empty list for all')
+  t.ok(Object.isFrozen(lifecycle.matchOf(lobby)!.captures), 'which nobody can change')
+  await lifecycle.removeAll()
+})
