@@ -1,4 +1,4 @@
-// node --expose-gc bench/heap-namespaces.js [variant=router] [adapter=memory|redis] [rows=20] [count=3000]
+// [RETAINERS=1] [PER_CONNECTION=100] node --expose-gc bench/heap-namespaces.js [variant=router] [adapter=memory|redis] [rows=20] [count=3000]
 // What one live namespace costs on the server's heap, by kind of object: a heap snapshot before and
 // after `count` namespaces are created, divided by `count`. Variants: `regex` and `router` get one v4
 // client per namespace (each creates its namespace); `static` (`io.of(name)`) and `router-server`
@@ -72,7 +72,10 @@ const setup = memoryVariants[variant]
 const { clients, create } = await setup(io)
 const before = await census()
 await create(names)
-if (clients) await client.request('connect', { url, generation: 'v4', names, concurrency: 50, timeoutMs: 60_000 }, 300_000)
+// PER_CONNECTION=100: one socket per namespace, 100 namespaces per engine.io connection (multiplexed).
+const perConnection = Number(process.env.PER_CONNECTION) || 0
+const options = { url, generation: 'v4', names, concurrency: 50, timeoutMs: 60_000, perConnection }
+if (clients) await client.request(perConnection ? 'joinMany' : 'connect', options, 300_000)
 const after = await census()
 const diff = [...after].map(([key, { count, bytes }]) => [key, (count - (before.get(key)?.count ?? 0)) / COUNT, (bytes - (before.get(key)?.bytes ?? 0)) / COUNT])
 diff.sort((a, b) => b[2] - a[2])

@@ -2,6 +2,8 @@
 // socket.io's own, for each adapter (in-memory, and the classic Redis adapter on a redis-server of its
 // own). Pairs, each a ratio within one round:
 // - with one connected v4 client per namespace, which creates it: router ÷ `io.of(regex)`;
+// - the same with one socket per namespace, 100 namespaces per engine.io connection (`×100`, multiplexed):
+//   what a namespace costs when its client's connection is shared, as when one tab joins many;
 // - without clients, created by server code: `router.namespace()` ÷ `io.of(name)` (static).
 // Each server runs in its own process; the baseline is taken after the variant is installed and before
 // any namespace, so the growth is namespaces (and their clients) only.
@@ -13,20 +15,24 @@ import { startRedis } from './redis-server.js'
 // The variant a router build runs as: `candidate` is the router of the other build.
 const PAIRS = [
   { label: 'one client each', baseline: 'regex', router: 'router' },
+  { label: 'one socket each, 100 namespaces per connection', baseline: 'regex×100', router: 'router×100' },
   { label: 'no client', baseline: 'static', router: 'router-server' },
 ]
 
 async function once(client, variant, adapter, redisUrl, names) {
   const candidate = variant.startsWith('candidate')
+  const multiplexed = variant.endsWith('×100')
   const spec = serverSpec(candidate ? 'candidate' : variant)
-  const run = candidate ? variant.replace('candidate', 'router') : variant
+  const run = (candidate ? variant.replace('candidate', 'router') : variant).replace('×100', '')
   const server = await spawn('./server.js', { name: `server(memory ${adapter} ${variant})`, env: spec.env })
   try {
     const { port, before, clients } = await server.request('startMemory', { variant: run, adapter, redisUrl })
     await server.request('create', { names })
     let failures = 0
     if (clients) {
-      const result = await client.request('connect', { url: `http://127.0.0.1:${port}`, generation: 'v4', names, concurrency: 50, timeoutMs: 60_000 }, 600_000)
+      const url = `http://127.0.0.1:${port}`
+      const options = { url, generation: 'v4', names, concurrency: 50, timeoutMs: 60_000 }
+      const result = await client.request(multiplexed ? 'joinMany' : 'connect', multiplexed ? { ...options, perConnection: 100 } : options, 600_000)
       failures = result.failures
     }
     const after = await server.request('mark', { gc: true })

@@ -23,7 +23,7 @@ const SIZES = {
     match: { sizes: [10, 100, 1000, 10_000], rounds: 7, minMs: 100, lookups: 1024 },
     churn: { count: 100_000, checkpoints: 10, warmup: 2_000, managers: 4, window: 64, rounds: 2 },
     scale: { sockets: 10_000, namespaces: 1_000, processes: 4, concurrency: 50, rounds: 3, holdMs: 2_000 },
-    memory: { count: 3_000, rounds: 4 },
+    memory: { count: 3_000, rounds: 3 },
   },
 }
 const ALL = ['match', 'connect', 'churn', 'scale', 'memory']
