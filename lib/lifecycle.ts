@@ -13,26 +13,39 @@ const NO_CAPTURES: readonly string[] = Object.freeze([])
 
 const RECOVERABLE = new Set(['transport error', 'transport close', 'forced close', 'ping timeout', 'server shutting down', 'forced server close'])
 
-// The entry is the namespace's route match too (`matchOf` hands it out as one): a match object of its own
-// would be one more object per live namespace.
-interface Entry extends RouteMatch {
-  readonly namespace: Namespace
+// The record of a live namespace, and its route match too (`matchOf` hands it out as one): a match object
+// of its own would be one more object per live namespace. A path route's captures are its params in
+// pattern order, built when asked for (once per joining socket) rather than kept by every live namespace;
+// a RegExp route's are kept (bench/README.md, "Memory per live namespace").
+class Entry implements RouteMatch {
   /**
    * Sockets between the router's middleware and their `connection` event; none is undefined, as a Map
-   * per live namespace would cost more than the rest of the entry (bench/README.md).
+   * per live namespace would cost more than the rest of the entry.
    */
-  pending: Map<string, Socket> | undefined
+  pending: Map<string, Socket> | undefined = undefined
   /** The connection whose CONNECT created the namespace, until its socket enters it (only one ever does). */
-  reserved: EngineConnection | undefined
-  /** The client key of the connection that created it, for the per-client cap; unset for server code. */
-  readonly key: string | undefined
-  /** Whether the namespace may wait for the grace period: a socket connected, or server code made it. */
-  populated: boolean
+  reserved: EngineConnection | undefined = undefined
   /** Until when (epoch ms) a session of a socket that left can still be recovered (connectionStateRecovery). */
-  recoverableUntil: number
-  timer: NodeJS.Timeout | undefined
-  /** Undoes what the namespace's adapter left outside it (process listeners). */
-  readonly release: () => void
+  recoverableUntil = 0
+  timer: NodeJS.Timeout | undefined = undefined
+
+  constructor(
+    readonly namespace: Namespace,
+    readonly route: CompiledRoute,
+    readonly params: RouteMatch['params'],
+    /** A RegExp route's captures. */
+    private readonly positional: RouteMatch['captures'] | undefined,
+    /** The client key of the connection that created it, for the per-client cap; unset for server code. */
+    readonly key: string | undefined,
+    /** Undoes what the namespace's adapter left outside it (process listeners). */
+    readonly release: () => void,
+    /** Whether the namespace may wait for the grace period: a socket connected, or server code made it. */
+    public populated: boolean,
+  ) {}
+
+  get captures(): RouteMatch['captures'] {
+    return this.positional ?? this.route.keys.map((key) => this.params[key])
+  }
 }
 
 /** What one engine.io connection holds in routed namespaces: its sockets, and its creations not joined yet. */
@@ -323,20 +336,9 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
 
   return {
     adopt(namespace, match, claim, release = () => {}) {
-      const entry: Entry = {
-        namespace,
-        route: match.route,
-        params: match.params,
-        // Kept as long as the namespace lives: the match's captures array, filled by pushes, has room for more.
-        captures: match.captures.length === 0 ? NO_CAPTURES : match.captures.slice(),
-        pending: undefined,
-        reserved: undefined,
-        key: claim?.key,
-        populated: claim === undefined,
-        recoverableUntil: 0,
-        timer: undefined,
-        release,
-      }
+      // A RegExp route's captures, filled by pushes, have room for more: a copy of their size is kept.
+      const positional = match.route.kind === 'path' ? undefined : match.captures.length === 0 ? NO_CAPTURES : match.captures.slice()
+      const entry = new Entry(namespace, match.route, match.params, positional, claim?.key, release, claim === undefined)
       entries.set(namespace, entry)
       server.watchLeaving(namespace, onLeft)
       const route = match.route.name
