@@ -5,8 +5,10 @@
 // - the same with one socket per namespace, 100 namespaces per engine.io connection (`×100`, multiplexed):
 //   what a namespace costs when its client's connection is shared, as when one tab joins many;
 // - without clients, created by server code: `router.namespace()` ÷ `io.of(name)` (static).
-// Each server runs in its own process; the baseline is taken after the variant is installed and before
-// any namespace, so the growth is namespaces (and their clients) only.
+// Each server runs in its own process. The namespaces come in two halves, heap marked after GC after each:
+// the figure is the second half's growth per namespace, what one more live namespace costs. The growth
+// from a baseline taken before any namespace is kept too (`fromBaseline`): it adds what the first
+// namespaces paid once, such as the code V8 compiled for them.
 import { sleep, spawn } from './proc.js'
 import { chatName, routerVariants, serverSpec } from './servers.js'
 import { pairedRatios, roundOrder, summary } from './stats.js'
@@ -27,21 +29,29 @@ async function once(client, variant, adapter, redisUrl, names) {
   const server = await spawn('./server.js', { name: `server(memory ${adapter} ${variant})`, env: spec.env })
   try {
     const { port, before, clients } = await server.request('startMemory', { variant: run, adapter, redisUrl })
-    await server.request('create', { names })
+    // In two halves, marked after each: the second half's growth is what one more namespace costs, without
+    // what the first ones paid once (compiled code, tables' first allocations).
+    const half = names.length >> 1
     let failures = 0
-    if (clients) {
-      const url = `http://127.0.0.1:${port}`
-      const options = { url, generation: 'v4', names, concurrency: 50, timeoutMs: 60_000 }
-      const result = await client.request(multiplexed ? 'joinMany' : 'connect', multiplexed ? { ...options, perConnection: 100 } : options, 600_000)
-      failures = result.failures
+    const add = async (batch) => {
+      await server.request('create', { names: batch })
+      if (clients) {
+        const url = `http://127.0.0.1:${port}`
+        const options = { url, generation: 'v4', names: batch, concurrency: 50, timeoutMs: 60_000 }
+        const result = await client.request(multiplexed ? 'joinMany' : 'connect', multiplexed ? { ...options, perConnection: 100 } : options, 600_000)
+        failures += result.failures
+      }
+      return server.request('mark', { gc: true })
     }
-    const after = await server.request('mark', { gc: true })
+    const middle = await add(names.slice(0, half))
+    const after = await add(names.slice(half))
     if (clients) await client.request('closeAll', {}, 120_000)
     return {
       variant,
       failures,
       namespaces: after.namespaces,
-      heapPerNamespaceBytes: (after.memory.heapUsed - before.memory.heapUsed) / names.length,
+      heapPerNamespaceBytes: (after.memory.heapUsed - middle.memory.heapUsed) / (names.length - half),
+      heapPerNamespaceFromBaselineBytes: (after.memory.heapUsed - before.memory.heapUsed) / names.length,
     }
   } finally {
     await server.close(30_000)
@@ -66,13 +76,14 @@ export async function runMemory({ count, rounds, adapters = ['memory', 'redis'],
           await sleep(500)
         }
       }
-      const series = (variant) => runs[variant].map((run) => run.heapPerNamespaceBytes)
+      const series = (variant, key = 'heapPerNamespaceBytes') => runs[variant].map((run) => run[key])
       results[adapter] = {
-        variants: Object.fromEntries(variants.map((v) => [v, { heapPerNamespaceBytes: summary(series(v)), failures: runs[v].reduce((a, r) => a + r.failures, 0), runs: runs[v] }])),
+        variants: Object.fromEntries(variants.map((v) => [v, { heapPerNamespaceBytes: summary(series(v)), heapPerNamespaceFromBaselineBytes: summary(series(v, 'heapPerNamespaceFromBaselineBytes')), failures: runs[v].reduce((a, r) => a + r.failures, 0), runs: runs[v] }])),
         pairs: PAIRS.flatMap((pair) =>
           routers.map((r) => {
             const router = r === 'router' ? pair.router : pair.router.replace('router', r)
-            return { label: pair.label, baseline: pair.baseline, router, ratio: summary(pairedRatios(series(router), series(pair.baseline))) }
+            const ratio = (key) => summary(pairedRatios(series(router, key), series(pair.baseline, key)))
+            return { label: pair.label, baseline: pair.baseline, router, ratio: ratio('heapPerNamespaceBytes'), fromBaseline: ratio('heapPerNamespaceFromBaselineBytes') }
           }),
         ),
       }
