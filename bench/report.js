@@ -6,7 +6,7 @@ const KB = 1024
 const mark = (met) => (met === null ? '' : met ? 'yes' : 'NO')
 const range = (s, digits = 1, unit = '') => `${fmt.num(s.median, digits)}${unit} (${fmt.num(s.min, digits)}–${fmt.num(s.max, digits)})`
 
-export function tableRows({ connect, match, churn, scale, memory }) {
+export function tableRows({ connect, match, churn, scale, redis, memory }) {
   const rows = []
   const row = (section, measurement, result, target = '', met = null) => rows.push({ section, measurement, result, target, met })
 
@@ -77,6 +77,19 @@ export function tableRows({ connect, match, churn, scale, memory }) {
       row('scale', `${where}: ${variant} ÷ floor, RSS per socket`, `${fmt.ratio(v.rssRatio)} (${fmt.num(v.rssPerSocketBytes.median / KB, 1)} KB)`, '≤ 1.05', v.rssRatio.median <= 1.05)
       row('scale', `${where}: ${variant} ÷ floor, heap per socket`, `${fmt.ratio(v.heapRatio)} (${fmt.num(v.heapPerSocketBytes.median / KB, 1)} KB)`)
       row('scale', `${where}: ${variant} ÷ floor, time to connect all`, `${fmt.ratio(v.connectTimeRatio)} (${range(seconds(v.connectMs), 1, ' s')})`)
+    }
+  }
+  if (redis) {
+    const [base, ...others] = redis.levels
+    const n = (level) => level.toLocaleString('en-US')
+    for (const [adapter, a] of Object.entries(redis.adapters)) {
+      const costs = redis.levels.map((level) => `${n(level)}: ${range(a.microsPerBroadcast[level], 1, ' µs')}`).join('; ')
+      row('redis', `${adapter}: Redis CPU per cross-node broadcast, by live routed namespaces`, costs)
+      for (const level of others) {
+        // The README recommends the sharded adapter for being flat: ≤ 1.2× from 10 to 10,000.
+        const flat = adapter.startsWith('sharded')
+        row('redis', `${adapter}: ${n(level)} ÷ ${n(base)} live namespaces`, fmt.ratio(a.ratioToBase[level]), flat ? '≤ 1.2' : '', flat ? a.ratioToBase[level].median <= 1.2 : null)
+      }
     }
   }
   if (memory) {

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=connect,match,churn,scale,memory] [-- --candidate=DIR]
+// npm run bench [-- --quick] [-- --only=connect,match,churn,scale,redis,memory] [-- --candidate=DIR]
 // Runs the suite, prints the table, writes results/latest.json and results/latest.svg; a full run of
 // every benchmark also writes results/full.json, chart.svg and the table in README.md. --candidate
 // names another build's dist/esm (a proposed change to lib/), measured in the same run as `candidate`.
@@ -16,6 +16,7 @@ const SIZES = {
     match: { sizes: [10, 100, 1000, 10_000], rounds: 2, minMs: 15, lookups: 256 },
     churn: { count: 5_000, checkpoints: 5, warmup: 500, managers: 4, window: 64, rounds: 1 },
     scale: { sockets: 1_000, namespaces: 100, processes: 2, concurrency: 50, rounds: 1, holdMs: 500 },
+    redis: { levels: [10, 100, 1_000], broadcasts: 200, samples: 1, rounds: 1 },
     memory: { count: 500, rounds: 2 },
   },
   full: {
@@ -23,10 +24,11 @@ const SIZES = {
     match: { sizes: [10, 100, 1000, 10_000], rounds: 7, minMs: 100, lookups: 1024 },
     churn: { count: 100_000, checkpoints: 10, warmup: 2_000, managers: 4, window: 64, rounds: 2 },
     scale: { sockets: 10_000, namespaces: 1_000, processes: 4, concurrency: 50, rounds: 3, holdMs: 2_000 },
+    redis: { levels: [10, 1_000, 10_000], broadcasts: 2_000, samples: 3, rounds: 3 },
     memory: { count: 3_000, rounds: 3 },
   },
 }
-const ALL = ['match', 'connect', 'churn', 'scale', 'memory']
+const ALL = ['match', 'connect', 'churn', 'scale', 'redis', 'memory']
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -64,7 +66,8 @@ const meta = {
   platform: `${os.platform()} ${os.release()}`,
   openFilesLimit: openFiles,
   loadAverageAtStart: os.loadavg(),
-  versions: Object.fromEntries(['socket.io', 'socket.io-v2', 'socket.io-client', 'socket.io-client-v2', 'find-my-way', 'rou3', 'path-to-regexp'].map((n) => [n, version(n)])),
+  versions: Object.fromEntries(['socket.io', 'socket.io-v2', 'socket.io-client', 'socket.io-client-v2', 'find-my-way', 'rou3', 'path-to-regexp', '@socket.io/redis-adapter', '@socket.io/redis-streams-adapter', 'redis'].map((n) => [n, version(n)])),
+  redisServer: execFileSync(process.env.REDIS_SERVER ?? 'redis-server', ['--version']).toString().trim(),
   sizes,
 }
 
@@ -84,6 +87,7 @@ const steps = {
     if (openFiles < needed) throw new Error(`ulimit -n is ${openFiles}: the server needs ${needed} descriptors for ${sizes.scale.sockets} sockets`)
     return (await import('./scale.js')).runScale({ ...sizes.scale, log })
   },
+  redis: async () => (await import('./redis.js')).runRedis({ ...sizes.redis, log }),
   memory: async () => (await import('./memory.js')).runMemory({ ...sizes.memory, log }),
 }
 for (const name of ALL.filter((n) => only.includes(n))) {

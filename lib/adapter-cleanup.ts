@@ -1,8 +1,10 @@
 import createDebug from 'debug'
 import type { Namespace } from 'socket.io'
+import { unbridge } from './mixed-cluster.js'
 import { guardClient, releaseAfterClose, type Held, type HeldUnder, type PubSubClient as RedisPubSub } from './redis-faults.js'
 
-// The one place that knows socket.io adapters' insides. Each adapter holds things outside its namespace
+// One of the two places that know socket.io adapters' insides (the other, mixed-cluster.ts, knows the Redis
+// adapters' wire protocol for clusters of two socket.io generations). Each adapter holds things outside its namespace
 // (Redis subscriptions, listeners on shared clients and on `process`, timers); `close()` undoes some of
 // them, in some versions. What it leaves, the router undoes here, so that a removed namespace leaves
 // nothing behind and becomes unreachable.
@@ -134,6 +136,8 @@ export async function closeAdapter(namespace: Namespace): Promise<void> {
   if (held) void releaseAfterClose(held.client, held.held)
   if (isStreamsAdapter(adapter)) releaseStreams(namespace, adapter)
   await closing
+  // The router's own listener of a socket.io 2 node bridged to socket.io 4 ones, once the adapter is closed.
+  unbridge(namespace)
 }
 
 function recordFootprint<T>(create: () => T, sessions: boolean): T {
@@ -145,7 +149,86 @@ function recordFootprint<T>(create: () => T, sessions: boolean): T {
   const listeners = isLegacyRedisAdapter(adapter) ? legacyListeners(adapter) : []
   // Most adapters leave nothing: no record then, as every live namespace would carry one.
   if (timers.length > 0 || listeners.length > 0) footprints.set(value as object, { timers, listeners })
+  const confirming = confirmation(adapter)
+  if (confirming) {
+    const bounded = new Promise<void>((resolve) => {
+      // A client that never reaches Redis (closed, or Redis down) never answers: node-redis v4 keeps the
+      // command forever. Past the bound, joins go on without the guarantee rather than hang.
+      const timer = setTimeout(() => {
+        debug('subscriptions of %s not confirmed within %d ms', adapter.nsp?.name, CONFIRM_TIMEOUT_MS)
+        resolve()
+      }, CONFIRM_TIMEOUT_MS)
+      // Never what keeps a process alive.
+      timer.unref()
+      void confirming.then(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+    subscribing.set(value as object, bounded)
+    void bounded.then(() => subscribing.delete(value as object))
+  }
   return value
+}
+
+const subscribing = new WeakMap<object, Promise<void>>()
+
+/**
+ * How long a join waits at most for its namespace's subscriptions, in ms.
+ *
+ * @example
+ * setTimeout(letThrough, CONFIRM_TIMEOUT_MS)
+ */
+export const CONFIRM_TIMEOUT_MS = 2000
+
+/**
+ * Resolves once Redis has confirmed the subscriptions a new namespace's adapter made, or `undefined` when
+ * there is nothing to wait for (confirmed already, or an adapter that does not subscribe per namespace:
+ * in-memory, cluster, the streams adapter's broadcasts). Until then, a broadcast another node publishes
+ * for the namespace is not delivered to this node: a client let in before it would miss it. Never rejects,
+ * and resolves after {@link CONFIRM_TIMEOUT_MS} at most (a subscriber client that cannot reach Redis).
+ *
+ * @example
+ * const pending = subscriptionsConfirmed(socket.nsp)
+ * if (pending) await pending
+ */
+export function subscriptionsConfirmed(namespace: Namespace): Promise<void> | undefined {
+  return subscribing.get(namespace)
+}
+
+// Redis answers a connection's commands in order, and subscribing a channel or pattern again is a no-op
+// for Redis: the answer to a second SUBSCRIBE of the adapter's own broadcast channel or pattern, sent
+// right after its constructor's, comes once every subscription it made is in place. Sent on the same
+// channel (not on a channel of ours) so that a Redis Cluster routes it to the same node.
+// - @socket.io/redis-adapter 8.x classic: the pattern `<channel>*` (its request/response channels were
+//   sent before it); sharded: its `channel` (SSUBSCRIBE);
+// - socket.io-redis 5.x/6.x: the pattern `<channel>*`.
+function confirmation(adapter: Record<string, any>): Promise<void> | undefined {
+  const sub = adapter.subClient as Record<string, any> | undefined
+  if (typeof adapter.channel !== 'string' || typeof sub !== 'object' || sub === null) return undefined
+  const sharded = adapter.constructor?.name === 'ShardedRedisAdapter'
+  if (!sharded && !(adapter.redisListeners instanceof Map) && !isLegacyRedisAdapter(adapter)) return undefined
+  const channel: string = sharded ? adapter.channel : adapter.channel + '*'
+  const failed = (error: unknown): void => { debug('confirming the subscriptions of %s: %s', adapter.nsp?.name, String(error)) }
+  // node-redis v4 books a listener only on Redis's answer; a second listener of ours makes it send the
+  // command again, and taking ours off once answered sends nothing while the adapter's is there.
+  if (typeof sub.sSubscribe === 'function') {
+    const [on, off] = sharded ? [sub.sSubscribe, sub.sUnsubscribe] : [sub.pSubscribe, sub.pUnsubscribe]
+    const mine = (): void => {}
+    return Promise.resolve()
+      .then(() => on.call(sub, channel, mine, true))
+      .then(() => off.call(sub, channel, mine, true))
+      .then(noop, failed)
+  }
+  // ioredis and node_redis 3 both take a callback, called on Redis's answer.
+  const command = sharded ? 'ssubscribe' : 'psubscribe'
+  if (typeof sub[command] !== 'function') return undefined
+  return new Promise((resolve) => {
+    sub[command](channel, (error: unknown) => {
+      if (error) failed(error)
+      resolve()
+    })
+  })
 }
 
 // socket.io-adapter 2.5.x's SessionAwareAdapter (socket.io 4.6+ with connectionStateRecovery) starts its

@@ -29,6 +29,20 @@ export const codes = {
   NAMESPACE_LIMIT: 'ERR_NAMESPACE_LIMIT',
   /** The router was used after `close()`. */
   CLOSED: 'ERR_ROUTER_CLOSED',
+  /** `router.route()` was given a name that is no route, or `where()` a param its route does not have. */
+  UNKNOWN_ROUTE: 'ERR_UNKNOWN_ROUTE',
+  /**
+   * A route-wide operation did not hear from every node within its timeout (a node down or frozen, or
+   * the adapter cannot reach them). What the nodes that answered did (an emit) is not undone.
+   */
+  NODES_UNREACHABLE: 'ERR_NODES_UNREACHABLE',
+  /**
+   * A cluster-wide request cannot reach the nodes of the other socket.io generation in a mixed cluster
+   * (a rolling upgrade): socket.io 4's `serverSideEmit` with an acknowledgement, socket.io-redis 5.x's
+   * `customRequest`. It fails as soon as the other nodes answered, never at the timeout (see README,
+   * "Rolling upgrade").
+   */
+  MIXED_CLUSTER: 'ERR_MIXED_CLUSTER',
   /** The namespace name is not a valid routed name (see README, "Names"). */
   INVALID_NAME: 'NS_INVALID_NAME',
   /** The namespace name matches no route. */

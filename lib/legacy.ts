@@ -7,9 +7,9 @@ import type { ServerLike } from './server-compat.js'
 const debug = createDebug('socket.io-ns-router:legacy')
 
 /**
- * Drop-in replacement for the seed's `require('./io-handler')(io)`: routes are RegExps (or path
+ * Drop-in replacement for the io-handler snippet's `require('./io-handler')(io)`: routes are RegExps (or path
  * patterns), and the returned EventEmitter emits `dynamic.group.<name>` with `(socket, ...captures)`.
- * A socket on `/` whose `ns` query is missing or unrouted is disconnected, as the seed does.
+ * A socket on `/` whose `ns` query is missing or unrouted is disconnected, as the io-handler snippet does.
  * From CommonJS the module itself is this function.
  *
  * @example

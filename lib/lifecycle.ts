@@ -27,7 +27,7 @@ class Entry implements RouteMatch {
   reserved: EngineConnection | undefined = undefined
   /** Until when (epoch ms) a session of a socket that left can still be recovered (connectionStateRecovery). */
   recoverableUntil = 0
-  timer: NodeJS.Timeout | undefined = undefined
+  timer: unknown = undefined
 
   constructor(
     readonly namespace: Namespace,
@@ -65,6 +65,32 @@ interface Holding {
  * const claim = lifecycle.claim(connection, '203.0.113.7')
  * if (!allowed) claim.drop()
  */
+/**
+ * Time as the lifecycle reads it, and its removal timers: the system's by default; tests drive their own.
+ *
+ * @example
+ * const clock: Clock = { now: Date.now, setTimeout: (run, ms) => setTimeout(run, ms).unref(), clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout) }
+ */
+export interface Clock {
+  /** Epoch ms. */
+  now(): number
+  /** Runs `run` after `ms`; the timer must not keep the process alive. */
+  setTimeout(run: () => void, ms: number): unknown
+  clearTimeout(timer: unknown): void
+}
+
+/**
+ * The system clock, with timers that do not keep the process alive.
+ *
+ * @example
+ * systemClock.setTimeout(() => {}, 1000)
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (run, ms) => setTimeout(run, ms).unref(),
+  clearTimeout: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout> | undefined),
+}
+
 export interface Claim {
   readonly connection: EngineConnection | undefined
   readonly key: string | undefined
@@ -76,7 +102,7 @@ export interface Claim {
  * Options of {@link createLifecycle}.
  *
  * @example
- * const options: LifecycleOptions = { ttl: 30_000, maxNamespaces: 10_000, perConnection: 128, perClient: 256, onRemoved() {}, onOrphan() {} }
+ * const options: LifecycleOptions = { ttl: 30_000, maxNamespaces: 10_000, perConnection: 128, perClient: 256, clock: systemClock, onRemoved() {}, onOrphan() {} }
  */
 export interface LifecycleOptions {
   /** How long an empty namespace lives, in ms, or false to keep it. */
@@ -91,8 +117,8 @@ export interface LifecycleOptions {
   readonly onRemoved: (namespace: Namespace, match: RouteMatch) => void
   /** Called for a socket that reached a removed namespace and was disconnected. */
   readonly onOrphan: (socket: Socket) => void
-  /** The clock, in epoch ms (tests drive it). */
-  readonly now?: () => number
+  /** The clock of the removal timers and of recovery deadlines (tests drive their own). */
+  readonly clock: Clock
 }
 
 /**
@@ -149,6 +175,8 @@ export interface Lifecycle {
   /** A socket connected (`connected: true`) or was refused by the router. */
   settle(socket: Socket, connected: boolean): void
   counts(): LifecycleCounts
+  /** The live namespaces of a route, with their matches. */
+  live(route: string): Array<readonly [Namespace, RouteMatch]>
   /** Removes every live namespace. */
   removeAll(): Promise<void>
 }
@@ -165,10 +193,10 @@ export interface Lifecycle {
  * - a socket that still reaches a removed namespace is disconnected, never left in it.
  *
  * @example
- * const lifecycle = createLifecycle(accessServer(io), parent, { ttl: 0, maxNamespaces: 100, perConnection: 128, perClient: 256, onRemoved() {}, onOrphan() {} })
+ * const lifecycle = createLifecycle(accessServer(io), parent, { ttl: 0, maxNamespaces: 100, perConnection: 128, perClient: 256, clock: systemClock, onRemoved() {}, onOrphan() {} })
  */
 export function createLifecycle(server: ServerAccess, parent: { children?: Set<unknown> }, options: LifecycleOptions): Lifecycle {
-  const now = options.now ?? Date.now
+  const { clock } = options
   const recovery = server.recovery()
   const entries = new Map<Namespace, Entry>()
   const perRoute = new Map<string, number>()
@@ -191,7 +219,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
 
   const remove = async (namespace: Namespace, entry: Entry): Promise<void> => {
     entries.delete(namespace)
-    clearTimeout(entry.timer)
+    clock.clearTimeout(entry.timer)
     const route = entry.route.name
     perRoute.set(route, (perRoute.get(route) as number) - 1)
     countKey(entry.key, -1)
@@ -211,15 +239,13 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     entry.pending === undefined && entry.reserved === undefined && server.socketCount(namespace) === 0
 
   const schedule = (namespace: Namespace, entry: Entry): void => {
-    clearTimeout(entry.timer)
+    clock.clearTimeout(entry.timer)
     entry.timer = undefined
     if (options.ttl === false || server.socketCount(namespace) > 0) return
     // A session of a socket that left can be recovered until `recoverableUntil`: the namespace (whose
     // adapter holds the session) must outlive it, or the client comes back to a fresh namespace.
-    const wait = Math.max(options.ttl, entry.recoverableUntil - now())
-    // One function for every timer, its arguments handed over: no closure and context per namespace.
-    entry.timer = setTimeout(expire, wait, entry)
-    entry.timer.unref()
+    const wait = Math.max(options.ttl, entry.recoverableUntil - clock.now())
+    entry.timer = clock.setTimeout(() => expire(entry), wait)
   }
 
   const expire = (entry: Entry): void => {
@@ -299,7 +325,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     const namespace = this.nsp
     const entry = entries.get(namespace)
     if (!entry) return
-    if (recovery && RECOVERABLE.has(reason)) entry.recoverableUntil = now() + recovery.maxDisconnectionDuration
+    if (recovery && RECOVERABLE.has(reason)) entry.recoverableUntil = clock.now() + recovery.maxDisconnectionDuration
     if (server.socketCount(namespace) === 0) schedule(namespace, entry)
   }
 
@@ -310,7 +336,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     const entered = unpend(entry, socket.id)
     if (connected) {
       entry.populated = true
-      clearTimeout(entry.timer)
+      clock.clearTimeout(entry.timer)
       entry.timer = undefined
       // A socket that entered is counted already; a recovered one skips middleware (socket.io's default).
       if (!entered) holdingOf(socket.conn).items.add(socket)
@@ -413,6 +439,11 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
         joining += entry.pending?.size ?? 0
       }
       return { namespaces: entries.size, byRoute: fromEntries(perRoute), sockets, joining, removed }
+    },
+    live(route) {
+      const found: Array<readonly [Namespace, RouteMatch]> = []
+      for (const [namespace, entry] of entries) if (entry.route.name === route) found.push([namespace, entry])
+      return found
     },
     async removeAll() {
       await Promise.all([...entries].map(([namespace, entry]) => remove(namespace, entry)))

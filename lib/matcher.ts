@@ -240,7 +240,7 @@ function parsePattern(name: string, pattern: string, allowUnsafeRegex: boolean):
 }
 
 // A RegExp route must match the whole canonical name. The leading "/" may be left out of the
-// pattern, as the seed's patterns do. Anchoring is what stops `/x/category/1/item/2/chat/y` from
+// pattern, as the io-handler snippet's patterns do. Anchoring is what stops `/x/category/1/item/2/chat/y` from
 // passing for a chat name and creating namespaces nobody routes to on purpose.
 function anchor(regexp: RegExp): RegExp {
   return new RegExp(`^/?(?:${regexp.source})$`, regexp.flags.replace(DROPPED_FLAGS, ''))

@@ -45,7 +45,7 @@ export interface NameProblem {
 /**
  * Checks a namespace name and returns its canonical spelling, or the reason it is refused.
  *
- * The only rewrite is the seed client's `//category/...` spelling, whose canonical form drops the
+ * The only rewrite is the frontend snippet's `//category/...` spelling, whose canonical form drops the
  * extra leading slash. Nothing is decoded, trimmed or case-folded, so two different accepted names
  * never route to the same canonical name except for that one documented pair.
  *

@@ -35,7 +35,7 @@ export interface ConnectionAliases {
  * level: when `decide` maps a CONNECT's name to another, the incoming packets for the client's name
  * are rewritten to the server's name before socket.io decodes them, and the outgoing packets for the
  * server's name are rewritten back, because a client only accepts packets for the name it asked for.
- * The router uses it for the seed's `//x` spelling (an alias of `/x`), and to answer, with a code, the
+ * The router uses it for the `//x` spelling of the io-handler snippet's frontend snippet (an alias of `/x`), and to answer, with a code, the
  * names socket.io would itself rewrite before any check (socket.io 4.8 reads a v2 client's name as a
  * URL), which would otherwise leave that client waiting for ever. `onReleased` is called with a server
  * name once the packet that ends its CONNECT (a refusal) went out, or when the connection closes.

@@ -1,6 +1,7 @@
 import { addressKey, type ClientKey } from './client-key.js'
 import { codes, NamespaceRouterError } from './errors.js'
 import { fromEntries } from './from-entries.js'
+import { systemClock, type Clock } from './lifecycle.js'
 import { DEFAULT_MAX_PARAM_LENGTH } from './matcher.js'
 import { DEFAULT_MAX_NAME_LENGTH } from './name.js'
 import type { RouteInput, RoutePatterns } from './types.js'
@@ -18,7 +19,7 @@ export interface RouterOptions<Routes extends RoutePatterns> {
   readonly query?: string
   /**
    * A socket on `/` whose `ns` is missing, invalid or unrouted: `'ignore'` it (default), `'disconnect'`
-   * it once connected (the seed's behaviour), or `'refuse'` it with a coded error.
+   * it once connected (the io-handler snippet's behaviour), or `'refuse'` it with a coded error.
    */
   readonly unmatched?: 'ignore' | 'disconnect' | 'refuse'
   /** Longest accepted namespace name, in characters. Default 256. */
@@ -47,6 +48,11 @@ export interface RouterOptions<Routes extends RoutePatterns> {
   readonly clientKey?: ClientKey
   /** Accept RegExps that the ReDoS check flags as prone to catastrophic backtracking (nested quantifiers). Default false. */
   readonly allowUnsafeRegex?: boolean
+  /**
+   * The clock of the grace period and of recovery deadlines: `now()`, and `setTimeout`/`clearTimeout` for
+   * removal timers. Default: the system's. Tests pass their own to run a grace period without waiting for it.
+   */
+  readonly clock?: Clock
 }
 
 /**
@@ -79,6 +85,7 @@ export const DEFAULTS: ResolvedOptions = {
   maxNamespacesPerClient: 256,
   clientKey: addressKey,
   allowUnsafeRegex: false,
+  clock: systemClock,
 }
 
 /**
@@ -110,6 +117,10 @@ export function resolveOptions(options: Omit<RouterOptions<RoutePatterns>, 'rout
   }
   if (typeof clientKey !== 'function') fail('clientKey must be a function')
   if (typeof allowUnsafeRegex !== 'boolean') fail('allowUnsafeRegex must be a boolean')
+  const { clock } = resolved
+  if (typeof clock?.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
+    fail('clock must have now, setTimeout and clearTimeout functions')
+  }
   return resolved
 }
 

@@ -23,7 +23,7 @@ export interface RootGuardOptions {
 
 /**
  * Applies the `unmatched` policy to sockets on `/`, from their `ns` handshake query: nothing for
- * `'ignore'`, a disconnect after `connection` for `'disconnect'` (the seed's behaviour), a coded
+ * `'ignore'`, a disconnect after `connection` for `'disconnect'` (the io-handler snippet's behaviour), a coded
  * middleware error for `'refuse'`. Returns the function that detaches it.
  *
  * @example

@@ -5,17 +5,20 @@ import { guardAdapterClients } from './adapter-cleanup.js'
 import { clientKeyOf } from './client-key.js'
 import { createEmitter } from './emitter.js'
 import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
+import { subscriptionsConfirmed } from './adapter-cleanup.js'
 import { createGate } from './gate.js'
 import { fromEntries } from './from-entries.js'
 import { createLifecycle, type Claim } from './lifecycle.js'
+import { bridgeGenerations } from './mixed-cluster.js'
 import { compileRoutes, type RouteMatch } from './matcher.js'
 import { createAliases } from './namespace-alias.js'
 import { isProblem, parseName } from './name.js'
 import { resolveOptions, type RouterOptions } from './options.js'
 import { guardRoot } from './root.js'
+import { createRouteWide, type RouteHandle } from './route-wide.js'
 import { safeEmit } from './safe-emit.js'
 import { accessServer, type EngineConnection, type ServerLike } from './server-compat.js'
-import type { Authorize, AuthorizeContext, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
+import type { Authorize, AuthorizeContext, ParamsOf, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
 
 // Object.hasOwn is Node 16.9+: legacy servers run older Node.
 const { hasOwnProperty } = Object.prototype
@@ -71,6 +74,12 @@ export interface NamespaceRouter<Routes extends RoutePatterns> {
    * Always ask again rather than keep the result: an empty namespace is removed after the grace period.
    */
   namespace<K extends PathRouteNames<Routes>>(route: K, params: PathParams<Routes[K] & string>): Namespace
+  /**
+   * Every live namespace of a route on every node: emit to them, count them, list them, optionally only
+   * those whose params match (`where`). See README, "Route-wide operations".
+   */
+  route<K extends keyof Routes & string>(route: K): RouteHandle<ParamsOf<Routes[K]>>
+  /** This node's counts. */
   stats(): RouterStats
   /** Detaches everything the router attached, and closes and removes the namespaces it created. */
   close(): Promise<void>
@@ -155,6 +164,18 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     if (lifecycle.enter(socket)) {
       return next(refusal(codes.CONNECTION_LIMIT, `too many namespaces on this connection (${settings.maxNamespacesPerConnection})`, socket.nsp.name, match.route.name))
     }
+    // The CONNECT ack waits until other nodes' broadcasts reach this node's new namespace: a client that is
+    // connected misses none. Only a namespace whose adapter's subscriptions are not confirmed yet waits.
+    const subscribing = subscriptionsConfirmed(socket.nsp)
+    if (subscribing) return void subscribing.then(() => admitted(socket, next))
+    admitted(socket, next, match)
+  }
+
+  // The router's middleware, past the connection's bound.
+  const admitted = (socket: Socket, next: (error?: Error) => void, known?: RouteMatch): void => {
+    const match = known ?? lifecycle.matchOf(socket.nsp)
+    // Removed while its subscriptions were being confirmed (router.close()).
+    if (!match) return next(refusal(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
     const check = match.route.authorize
     if (!check) return next()
     const auth = objectOrEmpty(server.generation === 4 ? socket.handshake.auth : socket.handshake.query)
@@ -218,6 +239,9 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     isLive: (namespace) => lifecycle.matchOf(namespace) !== undefined,
     created(namespace, match, creation, release) {
       guardAdapterClients(namespace, guarded)
+      // Right after creation: a socket.io 2 Redis adapter's request listener is found among the last ones
+      // added. Its removal (adapter-cleanup.ts) undoes it.
+      bridgeGenerations(namespace)
       lifecycle.adopt(namespace, match, creation, release)
       created++
       if (listened('namespace.created')) {
@@ -232,6 +256,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     maxNamespaces: settings.maxNamespaces,
     perConnection: settings.maxNamespacesPerConnection,
     perClient: settings.maxNamespacesPerClient,
+    clock: settings.clock,
     onRemoved(namespace, match) {
       safeEmit(emitter, 'namespace.removed', { route: match.route.name, name: namespace.name }, report('namespace.removed handler', match.route.name, namespace.name))
     },
@@ -293,6 +318,22 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     legacy,
   )
   const stopWatching = server.onEngineConnection(aliases.watch)
+  // `/` spans a mixed socket.io 2/4 cluster too (the v2 clients' `ns` query arrives on it). Its bridge stays
+  // after close(): it only makes `/` work with the other generation's nodes.
+  bridgeGenerations(io.sockets)
+
+  const wide = createRouteWide(io, server, matcher, lifecycle)
+
+  // socket.io asks parents in the order they were registered: one registered before the router (an
+  // `io.of(regex)`) takes every CONNECT it accepts, and the router never hears of it.
+  const shadowed = new Set<string>()
+  const earlier = server.watchEarlierParents(gate.parent, (name) => {
+    const match = resolve(name)
+    if (!match || shadowed.has(match.route.name)) return
+    shadowed.add(match.route.name)
+    debug('route %s is shadowed: %s went to a parent namespace registered before the router, which socket.io asks first; create the router first', match.route.name, name)
+  })
+  if (earlier.count > 0) debug('%d parent namespace(s) registered before the router: socket.io gives them the CONNECTs they accept first', earlier.count)
 
   const typed = emitter as unknown as Emitter<RouterEvents<Routes>>
   return {
@@ -308,6 +349,11 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       }
       return server.lookup(name) ?? createForServer(name)
     },
+    route(route) {
+      if (closed) throw new NamespaceRouterError(codes.CLOSED, 'the router is closed')
+      // The handle checks params at run time; their types come from the route, which route-wide.ts does not know.
+      return wide.handle(route) as RouteHandle<never>
+    },
     stats() {
       const counts = lifecycle.counts()
       const byRoute = fromEntries([...matcher.routes.keys()].map((route) => [route, counts.byRoute[route] ?? 0] as const))
@@ -320,6 +366,8 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       detachRoot()
       if (hasOwnProperty.call(io, 'of')) delete (io as { of?: unknown }).of
       stopWatching()
+      wide.close()
+      earlier.stop()
       for (const connection of server.engineConnections()) aliases.unwatch(connection)
       await lifecycle.removeAll()
       for (const unguard of guarded.values()) unguard()

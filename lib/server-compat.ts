@@ -64,6 +64,12 @@ export interface ServerAccess {
   removeParent(check: unknown): void
   /** Whether this name-check function is the last one socket.io tries. */
   isLastParent(check: unknown): boolean
+  /**
+   * Calls `listener` with the name of each namespace that a parent registered before `parent` creates:
+   * socket.io asks parents in the order they were registered, so those take every CONNECT they accept
+   * before `parent` is asked. Returns how many there are, and the way to stop.
+   */
+  watchEarlierParents(parent: unknown, listener: (name: string) => void): { readonly count: number; stop(): void }
   sockets(namespace: Namespace): Socket[]
   /**
    * Calls `listener` (with the namespace as `this`) for each socket socket.io forgets: a connected socket
@@ -147,6 +153,30 @@ export function accessServer(io: ServerLike): ServerAccess {
     },
     isLastParent(check) {
       return [...server.parentNsps.keys()].pop() === check
+    },
+    watchEarlierParents(parent, listener) {
+      const earlier: any[] = []
+      for (const candidate of server.parentNsps.values()) {
+        if (candidate === parent) break
+        earlier.push(candidate)
+      }
+      // socket.io looks `createChild` up on the parent for each CONNECT it accepts (2.1 to 4.x).
+      const undo = earlier.map((candidate) => {
+        const own = hasOwnProperty.call(candidate, 'createChild')
+        const createChild = candidate.createChild as (name: string) => Namespace
+        const watched = function (this: unknown, name: string): Namespace {
+          const namespace = createChild.call(this, name)
+          listener(name)
+          return namespace
+        }
+        candidate.createChild = watched
+        return () => {
+          if (candidate.createChild !== watched) return
+          if (own) candidate.createChild = createChild
+          else delete candidate.createChild
+        }
+      })
+      return { count: earlier.length, stop: () => undo.forEach((fn) => fn()) }
     },
     // A namespace's connected sockets: a Map since 3.0, an object by id in 2.x.
     sockets(namespace) {

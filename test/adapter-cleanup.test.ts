@@ -6,8 +6,10 @@ import { createRequire } from 'node:module'
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter'
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
 import { createClient } from 'redis'
+import { createServer as createHttpServer } from 'node:http'
+import { Server } from 'socket.io'
 import t, { type Test } from 'tap'
-import { closeAdapter, withProcessListeners } from '../lib/adapter-cleanup.js'
+import { closeAdapter, subscriptionsConfirmed, withProcessListeners } from '../lib/adapter-cleanup.js'
 import { createNamespaceRouter } from '../lib/router.js'
 import { clientV2, clientV4, connected, delay, once, startServer, until, type ServerKind } from './helpers/io.js'
 import { startRedis, type RedisServer } from './helpers/redis.js'
@@ -303,4 +305,117 @@ t.test('withProcessListeners watches for the session-expiry interval only when s
   await closeAdapter(withProcessListeners(sessionAware, false).value as never)
   t.equal(timers(), before + 1, 'not watched (the server has no recovery): left as it is')
   clearInterval(last)
+})
+
+// What Redis has for a namespace, read once (no waiting): the subscriptions must be there already.
+async function subscribedNow(redis: RedisServer, name: string) {
+  const patterns = (await redis.client.sendCommand(['PUBSUB', 'NUMPAT'])) as number
+  const channels = (await redis.client.sendCommand(['PUBSUB', 'CHANNELS', `*${name}*`])) as string[]
+  const shardChannels = (await redis.client.sendCommand(['PUBSUB', 'SHARDCHANNELS', `*${name}*`])) as string[]
+  return { patterns, channels: channels.length, shardChannels: shardChannels.length }
+}
+
+const ioredis = (redis: RedisServer) => {
+  const { Redis } = require('ioredis') as typeof import('ioredis')
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 0, retryStrategy: () => null })
+  client.on('error', () => {})
+  return client
+}
+
+// Each returns the adapter and a function that closes its clients: called while Redis still runs, after the
+// server closed its adapters (an ioredis client left to a dead redis-server rejects what is in flight).
+type Confirmed = { name: string; sharded: boolean; adapter(redis: RedisServer): Promise<{ factory: unknown; quit(): unknown }> }
+const confirmed: Confirmed[] = [
+  {
+    name: '@socket.io/redis-adapter 8.x classic, node-redis v4',
+    sharded: false,
+    async adapter(redis) {
+      const [pub, sub] = await v4Clients(redis)
+      return { factory: createAdapter(pub, sub), quit: () => Promise.all([pub.quit(), sub.quit()]) }
+    },
+  },
+  {
+    name: '@socket.io/redis-adapter 8.x classic, ioredis',
+    sharded: false,
+    async adapter(redis) {
+      const [pub, sub] = [ioredis(redis), ioredis(redis)]
+      return { factory: createAdapter(pub, sub), quit: () => Promise.all([pub.quit(), sub.quit()]) }
+    },
+  },
+  {
+    name: '@socket.io/redis-adapter 8.x sharded, node-redis v4',
+    sharded: true,
+    async adapter(redis) {
+      const [pub, sub] = await v4Clients(redis)
+      return { factory: createShardedAdapter(pub, sub, { subscriptionMode: 'static' }), quit: () => Promise.all([pub.quit(), sub.quit()]) }
+    },
+  },
+  {
+    name: '@socket.io/redis-adapter 8.x sharded, ioredis',
+    sharded: true,
+    async adapter(redis) {
+      const [pub, sub] = [ioredis(redis), ioredis(redis)]
+      return { factory: createShardedAdapter(pub, sub), quit: () => Promise.all([pub.quit(), sub.quit()]) }
+    },
+  },
+  {
+    name: 'socket.io-redis 6.x, node_redis 3',
+    sharded: false,
+    async adapter(redis) {
+      const pubClient = legacyRedis.createClient(redis.url)
+      const subClient = legacyRedis.createClient(redis.url)
+      return { factory: redisAdapter6({ pubClient, subClient }), quit: () => { pubClient.quit(); subClient.quit() } }
+    },
+  },
+]
+
+for (const setup of confirmed) {
+  t.test(`subscriptionsConfirmed, ${setup.name}: resolves once Redis has the new namespace's subscriptions`, async (t) => {
+    const redis = await startRedis(t)
+    const io = new Server(createHttpServer())
+    const { factory, quit } = await setup.adapter(redis)
+    io.adapter(factory as never)
+    // The root namespace's subscriptions land first, so that only the new namespace's are counted.
+    await redis.subscriptions('/')
+    const before = await subscribedNow(redis, '/confirmed')
+    const { value: namespace } = withProcessListeners(() => io.of('/confirmed'))
+    const pending = subscriptionsConfirmed(namespace)
+    t.ok(pending, 'a promise while the subscriptions are on their way')
+    await pending
+    const after = await subscribedNow(redis, '/confirmed')
+    if (setup.sharded) t.ok(after.shardChannels > before.shardChannels, 'its sharded channel is subscribed when it resolves')
+    else t.equal(after.patterns, before.patterns + 1, 'its pattern is subscribed when it resolves')
+    t.equal(subscriptionsConfirmed(namespace), undefined, 'nothing to wait for afterwards')
+    await io.close()
+    await quit()
+  })
+}
+
+t.test('subscriptionsConfirmed: nothing to wait for on adapters that do not subscribe per namespace', async (t) => {
+  const { io } = await startServer(t)
+  t.equal(subscriptionsConfirmed(withProcessListeners(() => io.of('/memory')).value), undefined, 'the in-memory adapter')
+  const shaped = (adapter: object) => subscriptionsConfirmed(withProcessListeners(() => ({ adapter }) as never).value)
+  t.equal(shaped({ channel: 'c#', subClient: {} }), undefined, 'a channel and a client, but no Redis adapter of a known kind')
+  t.equal(shaped({ channel: 'c#', subClient: null, redisListeners: new Map() }), undefined, 'no subscriber client')
+  t.equal(shaped({ channel: 'c#', subClient: {}, redisListeners: new Map() }), undefined, 'a subscriber client that cannot subscribe')
+})
+
+t.test('subscriptionsConfirmed resolves, never rejects, when the subscriber client is closed', async (t) => {
+  const redis = await startRedis(t)
+  const { io } = await startServer(t)
+  const [pub, sub] = await v4Clients(redis)
+  t.teardown(() => pub.quit())
+  io.adapter(createAdapter(pub, sub))
+  await sub.quit()
+  await t.resolves(subscriptionsConfirmed(withProcessListeners(() => io.of('/closed-v4')).value) as Promise<void>, 'node-redis v4')
+
+  const { io: io3 } = await startServer(t)
+  const pubClient = legacyRedis.createClient(redis.url)
+  const subClient = legacyRedis.createClient(redis.url)
+  for (const client of [pubClient, subClient]) client.on('error', () => {})
+  t.teardown(() => { pubClient.quit() })
+  // @socket.io/redis-adapter 8.x takes node_redis 3 clients too (socket.io-redis 6.x would throw its error).
+  io3.adapter(createAdapter(pubClient, subClient))
+  await new Promise((resolve) => subClient.quit(resolve))
+  await t.resolves(subscriptionsConfirmed(withProcessListeners(() => io3.of('/closed-v3')).value) as Promise<void>, 'node_redis 3')
 })

@@ -7,6 +7,8 @@ import t from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
 // @ts-expect-error the demo is plain JavaScript
 import { startDemo } from '../examples/demo.js'
+import { clientV4, connected, once } from './helpers/io.js'
+import { startRedis } from './helpers/redis.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -87,4 +89,20 @@ t.test('v2 and v4 pages chat in one routed namespace, and only there', async (t)
   const shot = process.env.UPDATE_DOCS ? 'docs/demo.png' : join(tmpdir(), `ns-router-demo-${process.pid}.png`)
   await both.screenshot({ path: shot })
   t.ok(statSync(shot).size > 10_000, `screenshot saved to ${shot}`)
+})
+
+t.test('REDIS_URL mode: two demo nodes on the recommended setup (sharded adapter), a message crosses them', async (t) => {
+  const redis = await startRedis(t)
+  const [a, b] = await Promise.all([startDemo({ port: 0, redisUrl: redis.url }), startDemo({ port: 0, redisUrl: redis.url })])
+  t.teardown(async () => { await a.close(); await b.close() })
+  const chat = '/category/1/item/2/chat'
+  const onA = clientV4(t, a.url + chat, { auth: { name: 'ada' } })
+  const onB = clientV4(t, b.url + chat, { auth: { name: 'grace' } })
+  await Promise.all([connected(onA), connected(onB)])
+  const subscriptions = await redis.subscriptions(chat)
+  t.equal(subscriptions.numpat, 0, 'no pattern subscription: not the classic adapter')
+  t.ok(subscriptions.shardChannels.length > 0, 'sharded channels for the namespace')
+  const heard = once(onB, 'message')
+  onA.emit('message', 'across nodes')
+  t.same(await heard, [{ who: 'ada (v4)', text: 'across nodes' }])
 })

@@ -8,7 +8,6 @@ import {
   clientFor,
   clientV4,
   connected,
-  delay,
   namespaceNames,
   once,
   refusal,
@@ -116,13 +115,15 @@ for (const kind of SERVER_LINES) {
 t.test('caps: before authorize, and again after it unless the namespace appeared meanwhile', async (t) => {
   let cap = 0
   let live = 0
+  // Each creation's authorize waits until the test lets it through, in the order the test chooses.
+  const waiting: { id: string; allow: () => void }[] = []
+  const allow = (id: string): void => {
+    const index = waiting.findIndex((entry) => entry.id === id)
+    waiting.splice(index, 1)[0]!.allow()
+  }
   const { io, url, refused, claims } = await setup(t, '4', {
     capRefusal: (_match, name) => (live >= cap ? new RefusalError(codes.LIMIT, `full for ${name}`) : undefined),
-    // /room/3 takes longer, so /room/2 is created first.
-    authorizeCreation: async (match) => {
-      await delay(match.params.id === '3' ? 80 : 20)
-      return true
-    },
+    authorizeCreation: (match) => new Promise<boolean>((resolve) => { waiting.push({ id: match.params.id as string, allow: () => resolve(true) }) }),
     created: () => { live++ },
   })
   const [before] = await once(clientV4(t, url + '/room/1'), 'connect_error')
@@ -131,13 +132,17 @@ t.test('caps: before authorize, and again after it unless the namespace appeared
   cap = 1
   const first = connected(clientV4(t, url + '/room/2'))
   const late = once(clientV4(t, url + '/room/3'), 'connect_error')
-  await delay(10)
+  await until(() => waiting.length === 2, 'both creations are in authorize')
   const racer = connected(clientV4(t, url + '/room/2'))
-  const [after] = await late
-  t.equal(after.data.code, codes.LIMIT, 'refused after authorize: /room/2 took the last place meanwhile')
+  await until(() => waiting.length === 3, 'the racer is in authorize too')
+  allow('2')
   await first
+  allow('2')
   await racer
   t.pass('the racer into /room/2 is let in: joining an existing namespace needs no room')
+  allow('3')
+  const [after] = await late
+  t.equal(after.data.code, codes.LIMIT, 'refused after authorize: /room/2 took the last place meanwhile')
   t.same(refused, [])
   t.same(namespaceNames(io).sort(), ['/', '/room/2'])
   t.same(claims, { taken: 3, dropped: 2 }, 'claims given back when refused after authorize, or when the namespace was joined instead of created')
@@ -155,14 +160,14 @@ t.test('a later parent gets unrouted names', async (t) => {
 })
 
 t.test('close: socket.io stops asking, and a pending answer creates nothing', async (t) => {
-  let release = () => {}
+  let release: (() => void) | undefined
   const { io, url, gate, created } = await setup(t, '4', {
     authorizeCreation: () => new Promise<boolean>((resolve) => { release = () => resolve(true) }),
   })
   const pending = clientV4(t, url + '/room/1')
-  await delay(50)
+  await until(() => release !== undefined, 'the creation is in authorize')
   gate.close()
-  release()
+  release!()
   const [err] = await once(pending, 'connect_error')
   t.equal(err.message, 'Invalid namespace')
   t.same(created, [])

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { createLifecycle, type LifecycleOptions } from '../lib/lifecycle.js'
+import { createLifecycle, systemClock, type LifecycleOptions } from '../lib/lifecycle.js'
 import { compileRoutes } from '../lib/matcher.js'
 import { accessServer } from '../lib/server-compat.js'
 import {
@@ -7,7 +7,6 @@ import {
   clientV4,
   clientFor,
   connected,
-  delay,
   namespaceNames,
   once,
   SERVER_LINES,
@@ -16,6 +15,7 @@ import {
   versionOf,
   type ServerKind,
 } from './helpers/io.js'
+import { manualClock } from './helpers/clock.js'
 
 const matcher = compileRoutes({ room: { path: '/room/:id', maxNamespaces: 2 }, other: '/other/:id' })
 
@@ -26,7 +26,10 @@ async function setup(t: Test, kind: ServerKind = '4', options: Partial<Lifecycle
   const parent = io.of(() => {})
   const removed: string[] = []
   const orphans: string[] = []
+  // Grace periods run on this clock: a test moves time on, and never waits for it.
+  const clock = manualClock()
   const lifecycle = createLifecycle(accessServer(io), parent, {
+    clock,
     ttl: false,
     maxNamespaces: Infinity,
     perConnection: Infinity,
@@ -54,22 +57,25 @@ async function setup(t: Test, kind: ServerKind = '4', options: Partial<Lifecycle
     await connected(peer)
     return { socket: await socket, peer }
   }
-  return { io, url, parent, lifecycle, removed, orphans, namespace, client, join, registry }
+  return { io, url, parent, lifecycle, removed, orphans, namespace, client, join, registry, clock }
 }
 
 for (const kind of SERVER_LINES) {
   t.test(`an empty namespace is removed after the grace period (socket.io ${versionOf(kind)})`, async (t) => {
-    const { io, parent, lifecycle, removed, join } = await setup(t, kind, { ttl: 150 })
+    const { io, parent, lifecycle, removed, join, clock } = await setup(t, kind, { ttl: 150 })
     const { socket, peer } = await join('/room/1')
     lifecycle.settle(socket, true)
     t.equal(lifecycle.matchOf(socket.nsp)?.route.name, 'room')
-    await delay(200)
+    clock.advance(200)
+    t.equal(clock.pending(), 0, 'no clock runs while a socket is connected')
     t.same(removed, [], 'kept while a socket is connected')
     const nsp = socket.nsp
     peer.close()
-    await delay(30)
+    await until(() => clock.pending() === 1, 'the grace period starts when the last socket leaves')
+    clock.advance(149)
     t.same(removed, [], 'kept during the grace period')
-    await delay(200)
+    clock.advance(1)
+    await until(() => removed.length === 1, 'removed once the grace period is over')
     t.same(removed, ['/room/1'])
     t.same(namespaceNames(io), ['/'])
     t.notOk(parent.children.has(nsp))
@@ -79,13 +85,16 @@ for (const kind of SERVER_LINES) {
 }
 
 t.test('one socket of two leaving starts no clock; removal disconnects the rest', async (t) => {
-  const { lifecycle, removed, join } = await setup(t, '4', { ttl: 20 })
+  const { lifecycle, removed, join, clock } = await setup(t, '4', { ttl: 20 })
   const a = await join('/room/1')
   lifecycle.settle(a.socket, true)
   const b = await join('/room/1')
   lifecycle.settle(b.socket, true)
+  const left = once(a.socket, 'disconnect')
   a.peer.close()
-  await delay(60)
+  await left
+  t.equal(clock.pending(), 0, 'no clock while b is there')
+  clock.advance(60)
   t.same(removed, [], 'b is still there')
   const gone = once(b.peer, 'disconnect')
   await lifecycle.removeAll()
@@ -94,14 +103,16 @@ t.test('one socket of two leaving starts no clock; removal disconnects the rest'
 })
 
 t.test('a socket that connects during the grace period keeps the namespace', async (t) => {
-  const { lifecycle, removed, join } = await setup(t, '4', { ttl: 50 })
+  const { lifecycle, removed, join, clock } = await setup(t, '4', { ttl: 50 })
   const first = await join('/room/1')
   lifecycle.settle(first.socket, true)
   first.peer.close()
-  await delay(20)
+  await until(() => clock.pending() === 1, 'the grace period starts')
+  clock.advance(20)
   const second = await join('/room/1')
   lifecycle.settle(second.socket, true)
-  await delay(80)
+  t.equal(clock.pending(), 0, 'the new socket stopped the clock')
+  clock.advance(80)
   t.same(removed, [])
 })
 
@@ -109,18 +120,24 @@ t.test('ttl false keeps empty namespaces; server-created ones wait for the grace
   const kept = await setup(t, '4', { ttl: false })
   const { socket, peer } = await kept.join('/room/1')
   kept.lifecycle.settle(socket, true)
+  const left = once(socket, 'disconnect')
   peer.close()
-  await delay(30)
+  await left
+  t.equal(kept.clock.pending(), 0, 'no clock with ttl false')
   t.same(kept.removed, [])
 
   const timed = await setup(t, '4', { ttl: 20 })
   timed.namespace('/room/2', false, true)
-  await delay(60)
+  t.equal(timed.clock.pending(), 1, 'the grace period starts at creation')
+  timed.clock.advance(19)
+  t.same(timed.removed, [])
+  timed.clock.advance(1)
+  await until(() => timed.removed.length === 1, 'removed')
   t.same(timed.removed, ['/room/2'], 'a namespace created by server code and never used')
 })
 
 t.test('a socket still joining keeps the namespace past the grace period', async (t) => {
-  const { io, lifecycle, removed, namespace, client } = await setup(t, '4', { ttl: 20 })
+  const { io, lifecycle, removed, namespace, client, clock } = await setup(t, '4', { ttl: 20 })
   const nsp = namespace('/room/1')
   let release = () => {}
   nsp.use((socket: any, next: () => void) => {
@@ -129,8 +146,8 @@ t.test('a socket still joining keeps the namespace past the grace period', async
   })
   const connecting = new Promise<any>((resolve) => nsp.once('connection', resolve))
   const peer = client('/room/1')
-  await until(() => lifecycle.counts().joining === 1, 'the socket is joining')
-  await delay(80)
+  await until(() => lifecycle.counts().joining === 1 && clock.pending() === 1, 'the socket is joining, the clock runs')
+  clock.advance(80)
   t.same(removed, [], 'pending: not removed')
   t.equal(lifecycle.counts().joining, 1)
   release()
@@ -142,7 +159,7 @@ t.test('a socket still joining keeps the namespace past the grace period', async
 })
 
 t.test('a pending socket whose connection closes no longer keeps the namespace', async (t) => {
-  const { io, parent, lifecycle, removed, client } = await setup(t, '4', { ttl: 20 })
+  const { io, parent, lifecycle, removed, client, clock } = await setup(t, '4', { ttl: 20 })
   // Adopted once the socket is on its way in, so the grace period starts with a pending socket.
   const nsp = parent.createChild('/room/1')
   nsp.use((socket: any) => {
@@ -151,29 +168,32 @@ t.test('a pending socket whose connection closes no longer keeps the namespace',
   }) // never calls next
   const peer = client('/room/1')
   await until(() => lifecycle.counts().joining === 1, 'the socket is joining')
-  await delay(60)
+  clock.advance(60)
   t.same(removed, [], 'kept past the grace period while the socket is joining')
   peer.close()
+  await until(() => lifecycle.counts().joining === 0, 'the closed connection let go of its socket')
+  clock.advance(20)
   await until(() => removed.length === 1, 'the namespace is removed')
   t.same(namespaceNames(io), ['/'])
 })
 
 t.test('socket.io 4.8: a pending socket refused by a later middleware is noticed', async (t) => {
-  const { url, lifecycle, removed, namespace } = await setup(t, '4', { ttl: 20 })
+  const { url, lifecycle, removed, namespace, clock } = await setup(t, '4', { ttl: 20 })
   const nsp = namespace('/room/1')
   nsp.use((socket: any, next: () => void) => { lifecycle.enter(socket); next() })
-  let removedAtRefusal: string[] | undefined
-  nsp.use((_socket: any, next: (error: Error) => void) => setTimeout(() => {
-    removedAtRefusal = [...removed]
-    next(new Error('no'))
-  }, 30))
+  let refuse = () => {}
+  nsp.use((_socket: any, next: (error: Error) => void) => { refuse = () => next(new Error('no')) })
   // The Manager keeps its engine.io connection open for its / socket after the refusal.
   const anchor = clientV4(t, url)
   await connected(anchor)
+  // The Manager's socket connects on its own (autoConnect): one CONNECT.
   const peer = anchor.io.socket('/room/1')
-  peer.connect()
-  await once(peer, 'connect_error')
-  t.same(removedAtRefusal, [], 'kept past the 20 ms grace period while the socket was in a middleware')
+  await until(() => lifecycle.counts().joining === 1, 'the socket is in the later middleware')
+  clock.advance(100)
+  t.same(removed, [], 'kept past the 20 ms grace period while the socket is in a middleware')
+  const refused = once(peer, 'connect_error')
+  refuse()
+  await refused
   await until(() => removed.length === 1, 'the namespace is removed')
   t.equal(anchor.io.engine.readyState, 'open', 'although the client is still connected to the engine')
 })
@@ -202,17 +222,18 @@ t.test('a client-created namespace whose only joining socket socket.io forgot go
 })
 
 t.test('a refusal does not remove a namespace that still has sockets', async (t) => {
-  const { lifecycle, removed, join } = await setup(t, '4', { ttl: 10 })
+  const { lifecycle, removed, join, clock } = await setup(t, '4', { ttl: 10 })
   const a = await join('/room/1')
   lifecycle.enter(a.socket)
   lifecycle.settle(a.socket, false)
-  await delay(5)
+  // The check for an abandoned namespace runs a turn later.
+  await new Promise((resolve) => setImmediate(resolve))
   t.same(removed, [], 'a is still connected (in the registry sense) though the lifecycle saw it refused')
   lifecycle.settle(a.socket, true)
   const b = await join('/room/1')
   lifecycle.enter(b.socket)
   lifecycle.settle(b.socket, false)
-  await delay(30)
+  clock.advance(30)
   t.same(removed, [], 'a refusal in a populated namespace only restarts the clock, and a is there')
 })
 
@@ -247,7 +268,10 @@ t.test('caps and counts', async (t) => {
   namespace('/other/1', true, true)
   t.equal(lifecycle.capExceeded(other), 'all routes', 'all routes allow 3')
   t.same(lifecycle.counts(), { namespaces: 3, byRoute: { room: 2, other: 1 }, sockets: 1, joining: 0, removed: 0 })
+  t.same(lifecycle.live('room').map(([live, match]) => [live.name, match.params]), [['/room/1', { id: '1' }], ['/room/2', { id: '2' }]], 'the live namespaces of a route')
+  t.same(lifecycle.live('nope'), [])
   await lifecycle.removeAll()
+  t.same(lifecycle.live('room'), [], 'removed ones are not live')
   t.same(lifecycle.counts(), { namespaces: 0, byRoute: { room: 0, other: 0 }, sockets: 0, joining: 0, removed: 3 })
   lifecycle.settle(socket, true)
   t.pass('sockets of removed namespaces are ignored')
@@ -285,7 +309,7 @@ t.test('claims: counted against a connection and a key until adopted or dropped,
 t.test('a live namespace keeps its match compact', async (t) => {
   const { io, parent } = await setup(t)
   const lifecycle = createLifecycle(accessServer(io), parent, {
-    ttl: false, maxNamespaces: Infinity, perConnection: Infinity, perClient: Infinity, onRemoved() {}, onOrphan() {},
+    ttl: false, maxNamespaces: Infinity, perConnection: Infinity, perClient: Infinity, clock: systemClock, onRemoved() {}, onOrphan() {},
   })
   const routes = compileRoutes({ room: '/room/:id/:part', pair: /^\/pair\/(\d+)$/, lobby: /^\/lobby$/, hall: /^\/hall$/ })
   const adopt = (name: string) => {

@@ -238,13 +238,14 @@ t.test('property: matching time grows no faster than the input on long and adver
     (n: number) => '/legacy/' + '9'.repeat(n) + 'x',
     (n: number) => '/' + 'a/'.repeat(n / 2) + 'chat',
   ]
-  // Medians of alternating rounds, as a ratio: no wall-clock limit, only the shape of the growth.
+  // Fastest of alternating rounds, as a ratio: no wall-clock limit, only the shape of the growth. Load
+  // only ever adds time, so the fastest round is the least disturbed; linear growth gives about 1,
+  // quadratic growth 64.
   const time = (input: string): number => {
     const start = process.hrtime.bigint()
     for (let i = 0; i < 200; i++) matcher.match(input)
     return Number(process.hrtime.bigint() - start) / input.length
   }
-  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!
   for (const shape of shapes) {
     const small = shape(1024)
     const large = shape(64 * 1024)
@@ -254,7 +255,7 @@ t.test('property: matching time grows no faster than the input on long and adver
       perCharSmall.push(time(small))
       perCharLarge.push(time(large))
     }
-    const ratio = median(perCharLarge) / median(perCharSmall)
-    t.ok(ratio < 8, `${shape(4)}: cost per character at 64 KB is ${ratio.toFixed(2)} x that at 1 KB`)
+    const ratio = Math.min(...perCharLarge) / Math.min(...perCharSmall)
+    t.ok(ratio < 16, `${shape(4)}: cost per character at 64 KB is ${ratio.toFixed(2)} x that at 1 KB`)
   }
 })

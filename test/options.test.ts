@@ -1,6 +1,7 @@
 import t from 'tap'
 import { codes } from '../lib/errors.js'
 import { addressKey } from '../lib/client-key.js'
+import { systemClock } from '../lib/lifecycle.js'
 import { DEFAULTS, resolveOptions } from '../lib/options.js'
 
 t.test('defaults', async (t) => {
@@ -16,6 +17,7 @@ t.test('defaults', async (t) => {
     maxNamespacesPerClient: 256,
     clientKey: addressKey,
     allowUnsafeRegex: false,
+    clock: systemClock,
   })
   t.same(resolveOptions({ query: undefined, emptyNamespaceTtlMs: undefined }), DEFAULTS, 'undefined means the default')
 })
@@ -32,6 +34,7 @@ t.test('accepted values', async (t) => {
     maxNamespacesPerClient: 0,
     clientKey: () => 'everyone',
     allowUnsafeRegex: true,
+    clock: { now: () => 0, setTimeout: () => 1, clearTimeout: () => {} },
   } as const
   t.same(resolveOptions(options), options)
   t.equal(resolveOptions({ emptyNamespaceTtlMs: 0, maxNamespaces: 0 }).maxNamespaces, 0)
@@ -57,6 +60,9 @@ t.test('rejected values throw ERR_ROUTER_OPTIONS', async (t) => {
     { maxNamespaces: -1 },
     { maxNamespaces: NaN },
     { allowUnsafeRegex: 'yes' },
+    { clock: Date },
+    { clock: null },
+    { clock: { now: () => 0, setTimeout: () => 1 } },
   ]
   for (const options of bad) t.throws(() => resolveOptions(options as never), { code: codes.OPTIONS }, JSON.stringify(options))
 })

@@ -9,7 +9,7 @@ t.test('the cluster adapter across workers', async (t) => {
   const primary = fork(new URL('./fixtures/cluster-primary.ts', import.meta.url), { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   t.teardown(() => { primary.send({ cmd: 'exit' }) })
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the cluster did not start')), 30_000)
+    const timer = setTimeout(() => reject(new Error('the cluster did not start')), 90_000)
     primary.on('message', (message: any) => {
       if (message?.ready) {
         clearTimeout(timer)

@@ -1,26 +1,35 @@
 import t from 'tap'
 import { codes } from '../lib/errors.js'
 import { createNamespaceRouter } from '../lib/router.js'
-import { clientV2, clientV4, connected, delay, namespaceNames, nextEvent, once, startServer } from './helpers/io.js'
+import { clientV2, clientV4, connected, namespaceNames, nextEvent, once, startServer, until } from './helpers/io.js'
+import { manualClock } from './helpers/clock.js'
 
 const CHAT = '/category/:categoryId/item/:itemId/chat'
 
 // The interleavings of the lifecycle issue, through the router and real clients.
 t.test('router: the last socket leaves while another is in async authorize', async (t) => {
   const { io, url } = await startServer(t)
-  let slow = false
+  const clock = manualClock()
+  // The second join's authorize waits until the test lets it through.
+  let hold = false
+  let release: ((allowed: boolean) => void) | undefined
   const router = createNamespaceRouter(io, {
     emptyNamespaceTtlMs: 10,
-    routes: { chat: { path: CHAT, authorize: async ({ phase }) => { if (slow && phase === 'join') await delay(80); return true } } },
+    clock,
+    routes: { chat: { path: CHAT, authorize: ({ phase }) => (hold && phase === 'join' ? new Promise<boolean>((resolve) => { release = resolve }) : true) } },
   })
   const first = clientV4(t, url + '/category/1/item/2/chat')
   await connected(first)
-  slow = true
+  hold = true
   const second = clientV4(t, url + '/category/1/item/2/chat')
-  await delay(20)
+  await until(() => release !== undefined, 'the second socket is in authorize')
   first.close()
+  await until(() => router.stats().sockets === 0, 'the first socket left')
+  clock.advance(100)
+  t.equal(router.stats().namespaces, 1, 'kept past the grace period while a socket is in authorize')
+  release!(true)
   await connected(second)
-  await delay(30)
+  clock.advance(100)
   const heard = once(second, 'news')
   router.namespace('chat', { categoryId: '1', itemId: '2' }).emit('news')
   t.same(await heard, [], 'reached through the live namespace')
@@ -29,17 +38,23 @@ t.test('router: the last socket leaves while another is in async authorize', asy
 
 t.test("router: the last socket leaves while another is in the namespace's own async middleware", async (t) => {
   const { io, url } = await startServer(t)
-  const router = createNamespaceRouter(io, { emptyNamespaceTtlMs: 10, routes: { chat: CHAT } })
-  let slow = false
-  router.on('namespace.created', ({ namespace }) => namespace.use((_s, next) => (slow ? setTimeout(next, 80) : next())))
+  const clock = manualClock()
+  const router = createNamespaceRouter(io, { emptyNamespaceTtlMs: 10, clock, routes: { chat: CHAT } })
+  let hold = false
+  let release: (() => void) | undefined
+  router.on('namespace.created', ({ namespace }) => namespace.use((_s, next) => (hold ? (release = () => next()) : next())))
   const first = clientV4(t, url + '/category/1/item/2/chat')
   await connected(first)
-  slow = true
+  hold = true
   const second = clientV2(t, url + '/category/1/item/2/chat')
-  await delay(20)
+  await until(() => release !== undefined, "the second socket is in the namespace's middleware")
   first.close()
+  await until(() => router.stats().sockets === 0, 'the first socket left')
+  clock.advance(100)
+  t.equal(router.stats().namespaces, 1, "kept past the grace period while a socket is in the namespace's middleware")
+  release!()
   await connected(second)
-  await delay(30)
+  clock.advance(100)
   const heard = once(second, 'news')
   io.of('/category/1/item/2/chat').emit('news')
   t.same(await heard, [])
@@ -87,10 +102,16 @@ t.test('router: caps refuse creation with NS_LIMIT; live namespaces keep serving
 
 t.test('router: the cap is checked again after an async authorize', async (t) => {
   const { io, url } = await startServer(t)
-  createNamespaceRouter(io, { maxNamespaces: 1, routes: { chat: { path: CHAT, authorize: async () => { await delay(30); return true } } } })
+  // Each creation's authorize waits until all three are in it.
+  const waiting: Array<() => void> = []
+  createNamespaceRouter(io, { maxNamespaces: 1, routes: { chat: { path: CHAT, authorize: ({ phase }) => (phase === 'create' ? new Promise<boolean>((resolve) => { waiting.push(() => resolve(true)) }) : true) } } })
   const a = connected(clientV4(t, url + '/category/1/item/1/chat'))
+  await until(() => waiting.length === 1, 'the first creation is in authorize')
   const b = once(clientV4(t, url + '/category/1/item/2/chat'), 'connect_error')
+  await until(() => waiting.length === 2, 'the second creation is in authorize')
   const c = connected(clientV4(t, url + '/category/1/item/1/chat'))
+  await until(() => waiting.length === 3, 'the racer is in authorize too')
+  for (const allow of waiting) allow()
   await a
   const [err] = await b
   t.equal(err.data.code, codes.LIMIT)
@@ -180,7 +201,7 @@ t.test('churn: thousands of namespaces created, emptied and removed leave nothin
     }))
     for (const manager of managers) manager.engine.close()
   }
-  for (let i = 0; i < 50 && router.stats().namespaces > 0; i++) await delay(20)
+  await until(() => router.stats().namespaces === 0, 'every namespace removed', 10_000)
   const stats = router.stats()
   t.equal(stats.created, 2000)
   t.equal(stats.removed, 2000)
@@ -188,19 +209,21 @@ t.test('churn: thousands of namespaces created, emptied and removed leave nothin
   t.same(namespaceNames(io), ['/'], 'nothing left in the registry')
   t.equal(io.parentNsps.values().next().value.children.size, 0, 'nor among the parent’s children')
   t.equal(io.sockets.listeners('connection').length, rootListeners, 'no listeners added on /')
-  await delay(50)
-  t.ok(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length <= timersBefore, 'no timers left')
+  await until(() => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length <= timersBefore, 'no timers left')
+  t.pass('no timers left')
 })
 
 t.test('router: a socket past the middleware when its namespace is removed is disconnected, not orphaned', async (t) => {
   const { io, url } = await startServer(t)
   const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
-  router.on('namespace.created', ({ namespace }) => namespace.use((_s, next) => setTimeout(next, 80)))
+  let release: (() => void) | undefined
+  router.on('namespace.created', ({ namespace }) => namespace.use((_s, next) => { release = () => next() }))
   const refused = nextEvent(router, 'refused')
   const client = clientV4(t, url + '/category/1/item/2/chat')
   const gone = once(client, 'disconnect')
-  await delay(30)
+  await until(() => release !== undefined, "the socket is in the namespace's middleware")
   await router.close()
+  release!()
   t.equal((await gone)[0], 'io server disconnect')
   t.equal((await refused).code, codes.UNAVAILABLE)
   t.same(namespaceNames(io), ['/'])

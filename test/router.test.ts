@@ -10,6 +10,7 @@ import {
   nextEvent,
   once,
   startServer,
+  until,
   type ServerKind,
   versionOf,
 } from './helpers/io.js'
@@ -142,8 +143,8 @@ for (const kind of ['2.1', '2', '3.1', '4'] as ServerKind[]) {
       t.equal(data.code, codes.FORBIDDEN)
       t.type(data.message, 'string')
       t.equal((await refused).code, codes.FORBIDDEN)
-      await delay(20)
-      t.notOk(namespaceNames(io).includes('/category/9/item/2/chat'), 'nothing registered')
+      await until(() => !namespaceNames(io).includes('/category/9/item/2/chat'), 'nothing registered')
+      t.pass('nothing registered')
     })
   })
 }
@@ -183,11 +184,12 @@ for (const kind of ['2.1', '2'] as ServerKind[]) {
 t.test('close() while authorize is pending creates nothing', async (t) => {
   const { io, url } = await startServer(t)
   let release = () => {}
+  let asked = false
   const router = createNamespaceRouter(io, {
-    routes: { chat: { path: CHAT, authorize: () => new Promise<boolean>((resolve) => { release = () => resolve(true) }) } },
+    routes: { chat: { path: CHAT, authorize: () => new Promise<boolean>((resolve) => { asked = true; release = () => resolve(true) }) } },
   })
   const client = clientV4(t, url + NS)
-  await delay(50)
+  await until(() => asked, 'the creation is in authorize')
   await router.close()
   release()
   const [err] = await once(client, 'connect_error')
@@ -377,7 +379,7 @@ t.test('a throwing or rejecting handler never takes the server down', async (t) 
   const announced = nextEvent(router, 'dynamic.group.chat')
   await connected(clientV4(t, url + NS))
   await announced
-  await delay(10)
+  await until(() => reported.length === 4, 'the rejection is reported too')
   t.same(reported.sort(), [
     'dynamic.group handler', // sync throw
     'dynamic.group handler', // rejection

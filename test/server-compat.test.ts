@@ -54,6 +54,38 @@ for (const kind of EVERY_SERVER) {
   })
 }
 
+for (const kind of EVERY_SERVER) {
+  t.test(`socket.io ${versionOf(kind)}: parents registered earlier are watched, later ones are not`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    const server = accessServer(io)
+    const own = io.of(/^\/own\/\d+$/)
+    // An own createChild, as the router's parent has: restored, not deleted, on stop.
+    const ownCreate = own.createChild
+    own.createChild = function (this: unknown, name: string) { return ownCreate.call(this, name) }
+    const wrapped = own.createChild
+    const first = io.of(/^\/first\/\d+$/)
+    const mine = io.of((_name: string, _auth: unknown, next: (error: null, allow: boolean) => void) => next(null, false))
+    const later = io.of(/^\/later\/\d+$/)
+    const names: string[] = []
+    const watch = server.watchEarlierParents(mine, (name) => names.push(name))
+    t.equal(watch.count, 2, 'the two parents asked before it')
+    await connected(client(t, clientFor(kind), url + '/first/1'))
+    await connected(client(t, clientFor(kind), url + '/own/1'))
+    await connected(client(t, clientFor(kind), url + '/later/1'))
+    t.same(names, ['/first/1', '/own/1'], 'each namespace an earlier parent created, once it exists')
+    t.ok(server.lookup('/first/1'), 'and socket.io registered it as usual')
+    watch.stop()
+    t.equal(own.createChild, wrapped, 'an own createChild is put back')
+    t.notOk(Object.hasOwn(first, 'createChild'), 'the prototype one is used again')
+    t.notOk(Object.hasOwn(later, 'createChild'))
+    const again = server.watchEarlierParents(mine, () => {})
+    first.createChild = ownCreate
+    again.stop()
+    t.equal(first.createChild, ownCreate, 'a createChild replaced since is left alone')
+    t.equal(server.watchEarlierParents(io.of(() => {}), () => {}).count, 4, 'a parent registered last has every other one before it')
+  })
+}
+
 t.test('engine connections: existing ones, new ones, and a late engine', async (t) => {
   const { io, url } = await startServer(t)
   const early = clientV4(t, url)

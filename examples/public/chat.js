@@ -13,7 +13,7 @@ const log = (text, css) => {
 $('title').textContent = namespace
 
 const serverIoUrl = location.origin
-// v2: the seed's own frontend snippet, `${serverIoUrl}/${namespace}` with ns in the query.
+// v2: the io-handler snippet's own frontend snippet, `${serverIoUrl}/${namespace}` with ns in the query.
 // v4: straight to the namespace, the name in the auth payload.
 const socket = window.CLIENT === 'v2'
   ? io.connect(`${serverIoUrl}/${namespace}`, { query: `ns=${namespace}&name=${encodeURIComponent(name)}` })

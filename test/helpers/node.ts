@@ -11,6 +11,10 @@ export interface NodeProcess {
   exited: Promise<number | null>
   /** Kills the process at once (no cleanup), as a crash would. */
   kill(): Promise<void>
+  /** Makes the process exit normally (its coverage is written; a kill loses it). */
+  exit(): Promise<void>
+  /** Sends a signal (SIGSTOP freezes the process: its connections stay open, it answers nothing). */
+  signal(name: NodeJS.Signals): void
 }
 
 let nextId = 0
@@ -56,6 +60,16 @@ export async function startNode(t: Test, env: Record<string, string | undefined>
         child.on('message', onMessage)
         child.send({ id, cmd, ...args })
       })
+    },
+    exit() {
+      return new Promise((resolve) => {
+        if (exited) return resolve()
+        child.once('exit', () => resolve())
+        child.send({ cmd: 'exit' })
+      })
+    },
+    signal(name) {
+      child.kill(name)
     },
     kill() {
       return new Promise((resolve) => {

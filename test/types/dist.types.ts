@@ -26,3 +26,18 @@ const key: ClientKey = forwardedFor(['10.0.0.1'])
 createNamespaceRouter(new Server(), { routes: { chat: '/c/:id' }, clientKey: key, maxNamespacesPerConnection: 8 })
 // @ts-expect-error maxNamespacesPerClient is a number
 createNamespaceRouter(new Server(), { routes: { chat: '/c/:id' }, maxNamespacesPerClient: '8' })
+
+// The route-wide handle, from the built declarations.
+import type { RouteHandle, RouteWideCount } from 'socket.io-ns-router'
+const wide: RouteHandle<{ readonly categoryId: string; readonly itemId: string }> = router.route('chat').where({ categoryId: '1' })
+const counted: Promise<RouteWideCount> = wide.count()
+// @ts-expect-error misspelt param
+router.route('chat').where({ categoryID: '1' })
+void counted
+
+// The clock option, from the built declarations.
+import type { Clock } from 'socket.io-ns-router'
+const distClock: Clock = { now: () => 0, setTimeout: () => 0, clearTimeout: () => {} }
+createNamespaceRouter(new Server(), { routes: { room: '/room/:id' }, clock: distClock })
+// @ts-expect-error a clock has now, setTimeout and clearTimeout
+createNamespaceRouter(new Server(), { routes: { room: '/room/:id' }, clock: { now: () => 0 } })

@@ -128,3 +128,19 @@ createNamespaceRouter(io, { routes: { chat: '/c/:id' }, clientKey: () => 1 })
 forwardedFor('127.0.0.1')
 const limits: ('NS_CONNECTION_LIMIT' | 'NS_CLIENT_LIMIT')[] = [codes.CONNECTION_LIMIT, codes.CLIENT_LIMIT]
 void limits
+
+// A mixed socket.io 2.x / 4.x cluster: the error of a request that cannot cross generations.
+import { NamespaceRouterError, type ErrorCode } from '../../lib/index.js'
+const mixed: 'ERR_MIXED_CLUSTER' = codes.MIXED_CLUSTER
+const isMixed = (error: unknown): boolean => error instanceof NamespaceRouterError && error.code === codes.MIXED_CLUSTER
+const asCode: ErrorCode = mixed
+// @ts-expect-error it is a server-side error, not a refusal code
+const notRefusal: `NS_${string}` = codes.MIXED_CLUSTER
+void [isMixed, asCode, notRefusal]
+
+// The clock behind the grace period.
+import { type Clock } from '../../lib/index.js'
+const manual: Clock = { now: () => 0, setTimeout: (run, ms) => [run, ms], clearTimeout: () => {} }
+createNamespaceRouter(io, { routes: { room: '/room/:id' }, clock: manual })
+// @ts-expect-error a clock has now, setTimeout and clearTimeout
+createNamespaceRouter(io, { routes: { room: '/room/:id' }, clock: { now: () => 0 } })
