@@ -7,7 +7,8 @@ import { spawn } from './proc.js'
 import { chatName, routerVariants, serverSpec } from './servers.js'
 import { pairedRatios, summary } from './stats.js'
 
-const variantsOf = (generation) => [...(generation === 'v4' ? ['floor', 'regex'] : ['floor', 'regex', 'seed']), ...routerVariants()]
+// `metrics` is the router with socket.io-ns-router/metrics on: router ÷ metrics is what metrics cost.
+const variantsOf = (generation) => [...(generation === 'v4' ? ['floor', 'regex'] : ['floor', 'regex', 'seed']), ...routerVariants(), 'metrics']
 
 const cpuMicros = (a, b) => b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system
 

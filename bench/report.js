@@ -26,6 +26,14 @@ export function tableRows({ connect, match, churn, scale, redis, memory }) {
       const isRouter = variant === 'router' || variant === 'candidate'
       row('connect', `${where}: server CPU per connection, floor ÷ ${variant}`, `${fmt.ratio(v.cpuVsFloor)}, ${v.failures} failed`, goal(isRouter), met(isRouter, v.cpuVsFloor))
       row('connect', `${where}: p50 connect + first event, floor ÷ ${variant}`, fmt.ratio(v.latencyVsFloor), goal(isRouter), met(isRouter, v.latencyVsFloor))
+      if (variant === 'metrics' && c.variants.router) {
+        // Metrics on against off, same rounds: the issue asks for joining within 1 %.
+        const of = (name, key) => c.variants[name].runs.map((run) => run[key])
+        const cpu = summary(pairedRatios(of('router', 'serverCpuMicrosPerConnection'), of('metrics', 'serverCpuMicrosPerConnection')))
+        const latency = summary(pairedRatios(of('router', 'latencyP50Ms'), of('metrics', 'latencyP50Ms')))
+        row('connect', `${where}: server CPU per connection, router ÷ router with metrics`, fmt.ratio(cpu), creating ? '' : '≥ 0.99', creating ? null : cpu.median >= 0.99)
+        row('connect', `${where}: p50 connect + first event, router ÷ router with metrics`, fmt.ratio(latency), creating ? '' : '≥ 0.99', creating ? null : latency.median >= 0.99)
+      }
       if (isRouter && creating && c.variants.regex) {
         const cpu = (name) => c.variants[name].runs.map((run) => run.serverCpuMicrosPerConnection)
         row('connect', `${where}: server CPU per connection, regex ÷ ${variant} (both create every namespace)`, fmt.ratio(summary(pairedRatios(cpu('regex'), cpu(variant)))))

@@ -40,17 +40,17 @@ export const variants = {
     io.on('connection', (socket) => socket.on('open', (ns, ack) => ack(seed.open(ns))))
     return { seed: () => ({ created: seed.created() }) }
   },
-  async router(io, { ttl = 30_000, maxNamespaces = 10_000 }) {
-    const { createNamespaceRouter } = await import('./subject.js')
-    const router = createNamespaceRouter(io, {
-      routes: { chat: CHAT_PATTERN },
-      emptyNamespaceTtlMs: ttl,
-      maxNamespaces,
-      // Every benchmark client comes from 127.0.0.1: one client key, which the default bound would cap.
-      maxNamespacesPerClient: Infinity,
-    })
-    router.on('dynamic.group.chat', ({ socket }) => welcome(socket))
-    return { router: () => router.stats() }
+  router: (io, options) => startRouter(io, options),
+  /** The router with socket.io-ns-router/metrics on, scraped every 15 s (a common Prometheus scrape_interval). */
+  async metrics(io, options) {
+    const { registerRouterMetrics } = await import('./subject.js')
+    const { Registry } = await import('prom-client')
+    const probes = await startRouter(io, options)
+    const registry = new Registry()
+    registerRouterMetrics(probes.instance, { registry })
+    let scrapes = 0
+    setInterval(() => void registry.metrics().then(() => scrapes++), 15_000).unref()
+    return { router: () => ({ ...probes.router(), scrapes }) }
   },
 }
 
@@ -89,4 +89,17 @@ export const memoryVariants = {
       },
     }
   },
+}
+
+async function startRouter(io, { ttl = 30_000, maxNamespaces = 10_000 }) {
+  const { createNamespaceRouter } = await import('./subject.js')
+  const router = createNamespaceRouter(io, {
+    routes: { chat: CHAT_PATTERN },
+    emptyNamespaceTtlMs: ttl,
+    maxNamespaces,
+    // Every benchmark client comes from 127.0.0.1: one client key, which the default bound would cap.
+    maxNamespacesPerClient: Infinity,
+  })
+  router.on('dynamic.group.chat', ({ socket }) => welcome(socket))
+  return { instance: router, router: () => router.stats() }
 }

@@ -6,7 +6,7 @@ import { sleep } from './proc.js'
 
 const DIST = fileURLToPath(new URL('../dist/esm/', import.meta.url))
 const COPY = fileURLToPath(new URL('./.snapshot/esm/', import.meta.url))
-const FILES = ['index.js', 'matcher.js', 'name.js', 'router.js', 'package.json']
+const FILES = ['index.js', 'matcher.js', 'metrics.js', 'name.js', 'router.js', 'package.json']
 
 export async function snapshotDist({ ms = 60_000 } = {}) {
   const deadline = Date.now() + ms

@@ -3,8 +3,10 @@
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
+import { Registry } from 'prom-client'
 import { Server } from 'socket.io'
 import { createNamespaceRouter } from 'socket.io-ns-router'
+import { registerRouterMetrics } from 'socket.io-ns-router/metrics'
 
 const require = createRequire(import.meta.url)
 const page = (name) => new URL(`./public/${name}`, import.meta.url)
@@ -19,6 +21,8 @@ const files = {
   '/chat.css': [page('chat.css'), 'text/css'],
   '/vendor/socket.io-v2.js': [require.resolve('socket.io-client-v2/dist/socket.io.js'), 'text/javascript'],
   '/vendor/socket.io-v4.js': [require.resolve('socket.io-client/dist/socket.io.js'), 'text/javascript'],
+  '/vendor/uplot.js': [require.resolve('uplot/dist/uPlot.iife.min.js'), 'text/javascript'],
+  '/vendor/uplot.css': [require.resolve('uplot/dist/uPlot.min.css'), 'text/css'],
 }
 
 /**
@@ -32,6 +36,10 @@ const files = {
 export async function startDemo({ port = 3000, host = '127.0.0.1', redisUrl } = {}) {
   const http = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://demo').pathname
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' })
+      return res.end(await registry.metrics())
+    }
     if (path === '/stats') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
       return res.end(JSON.stringify({ ...router.stats(), clients: io.engine.clientsCount }))
@@ -71,6 +79,10 @@ export async function startDemo({ port = 3000, host = '127.0.0.1', redisUrl } = 
     },
   })
 
+  // Prometheus scrapes /metrics; the pages chart /stats, the same figures as JSON.
+  const registry = new Registry()
+  const metrics = registerRouterMetrics(router, { registry })
+
   router.on('dynamic.group.chat', ({ socket, namespace, params }) => {
     // v4 pages send their name in `auth`; socket.io hands a v2 client's CONNECT query over as `auth` too.
     const who = String(socket.handshake.auth?.name || socket.handshake.query.name || 'anonymous').slice(0, 24)
@@ -92,6 +104,7 @@ export async function startDemo({ port = 3000, host = '127.0.0.1', redisUrl } = 
     router,
     async close() {
       await router.close()
+      metrics.close()
       io.close()
       await Promise.all(redisClients.map((client) => client.quit().catch(() => {})))
     },

@@ -10,6 +10,7 @@ export type { ServerLike } from './server-compat.js'
 export type {
   Authorize,
   AuthorizeContext,
+  AuthorizeOutcome,
   CapturesOf,
   Handshake,
   LifecycleEvents,

@@ -131,6 +131,8 @@ export interface LifecycleCounts {
   readonly namespaces: number
   readonly byRoute: Readonly<Record<string, number>>
   readonly sockets: number
+  /** Connected sockets per route (routes without a live namespace are absent). */
+  readonly socketsByRoute: Readonly<Record<string, number>>
   readonly joining: number
   readonly removed: number
 }
@@ -434,11 +436,14 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     counts() {
       let sockets = 0
       let joining = 0
+      const socketsByRoute: Record<string, number> = {}
       for (const [namespace, entry] of entries) {
-        sockets += server.socketCount(namespace)
+        const count = server.socketCount(namespace)
+        sockets += count
+        socketsByRoute[entry.route.name] = (socketsByRoute[entry.route.name] ?? 0) + count
         joining += entry.pending?.size ?? 0
       }
-      return { namespaces: entries.size, byRoute: fromEntries(perRoute), sockets, joining, removed }
+      return { namespaces: entries.size, byRoute: fromEntries(perRoute), sockets, socketsByRoute, joining, removed }
     },
     live(route) {
       const found: Array<readonly [Namespace, RouteMatch]> = []

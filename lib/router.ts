@@ -18,7 +18,7 @@ import { guardRoot } from './root.js'
 import { createRouteWide, type RouteHandle } from './route-wide.js'
 import { safeEmit } from './safe-emit.js'
 import { accessServer, type EngineConnection, type ServerLike } from './server-compat.js'
-import type { Authorize, AuthorizeContext, ParamsOf, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
+import type { Authorize, AuthorizeContext, AuthorizeOutcome, ParamsOf, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
 
 // Object.hasOwn is Node 16.9+: legacy servers run older Node.
 const { hasOwnProperty } = Object.prototype
@@ -48,6 +48,8 @@ export interface RouterStats {
   readonly byRoute: Readonly<Record<string, number>>
   /** Connected sockets in routed namespaces. */
   readonly sockets: number
+  /** Connected sockets in routed namespaces per route (every route is listed). */
+  readonly socketsByRoute: Readonly<Record<string, number>>
   /** Sockets in a routed namespace's middleware, not connected yet. */
   readonly joining: number
   /** Refusals since the router was created, by code. */
@@ -146,13 +148,23 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
 
   // Only for routes that have an authorize: the others are let through at once, with no promise and
   // no microtask per CONNECT (bench/README.md).
+  // Timed only when someone listens to `authorized`: process.hrtime, not performance.now, for Node 10.
   const authorize = async (check: Authorize, match: RouteMatch, context: Omit<AuthorizeContext, 'route' | 'params' | 'captures'>): Promise<boolean> => {
+    const route = match.route.name
+    const started = listened('authorized') ? process.hrtime() : undefined
+    let outcome: AuthorizeOutcome
     try {
-      return (await check({ ...context, route: match.route.name, params: match.params, captures: match.captures })) === true
+      outcome = (await check({ ...context, route, params: match.params, captures: match.captures })) === true ? 'allowed' : 'denied'
     } catch (error) {
-      report('authorize', match.route.name, context.name)(error)
-      return false
+      report('authorize', route, context.name)(error)
+      outcome = 'error'
     }
+    if (started) {
+      const [seconds, nanoseconds] = process.hrtime(started)
+      const payload = { route, phase: context.phase, name: context.name, outcome, durationMs: seconds * 1e3 + nanoseconds / 1e6 }
+      safeEmit(emitter, 'authorized', payload, report('authorized handler', route, context.name))
+    }
+    return outcome === 'allowed'
   }
 
   // Runs first in every routed namespace: createChild copies the parent's middleware to each child.
@@ -356,8 +368,10 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     },
     stats() {
       const counts = lifecycle.counts()
-      const byRoute = fromEntries([...matcher.routes.keys()].map((route) => [route, counts.byRoute[route] ?? 0] as const))
-      return { ...counts, byRoute, refusals: { ...refusals }, created }
+      const names = [...matcher.routes.keys()]
+      const byRoute = fromEntries(names.map((route) => [route, counts.byRoute[route] ?? 0] as const))
+      const socketsByRoute = fromEntries(names.map((route) => [route, counts.socketsByRoute[route] ?? 0] as const))
+      return { ...counts, byRoute, socketsByRoute, refusals: { ...refusals }, created }
     },
     async close() {
       if (closed) return

@@ -84,6 +84,14 @@ export type Authorize<Params = Readonly<Record<string, string | undefined>>> = (
 ) => boolean | Promise<boolean>
 
 /**
+ * How an `authorize` call ended: `true`, anything else, or a throw or rejection (reported as `error`).
+ *
+ * @example
+ * router.on('authorized', ({ outcome }: { outcome: AuthorizeOutcome }) => outcome === 'error' && alert())
+ */
+export type AuthorizeOutcome = 'allowed' | 'denied' | 'error'
+
+/**
  * A route: a path pattern, a RegExp, or either with an `authorize` check.
  *
  * @example
@@ -138,6 +146,17 @@ export interface LifecycleEvents {
   'namespace.removed': { readonly route: string; readonly name: string }
   /** A socket or a CONNECT was refused. `route` is unset when no route matched. */
   refused: { readonly code: ErrorCode; readonly message: string; readonly name: string; readonly route?: string }
+  /**
+   * A route's `authorize` answered (only timed while this event has a listener). `durationMs` runs from the
+   * call to its answer, a promise's settling included.
+   */
+  authorized: {
+    readonly route: string
+    readonly phase: 'create' | 'join'
+    readonly name: string
+    readonly outcome: AuthorizeOutcome
+    readonly durationMs: number
+  }
   /** A user callback (a handler, `authorize`) threw or rejected. The router went on. */
   error: { readonly error: unknown; readonly during: string; readonly route?: string; readonly name?: string }
 }

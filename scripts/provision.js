@@ -1,6 +1,6 @@
 // The first step of `npm test`: installs what the tests need beyond node_modules, or stops at once saying
 // how. The scale-out tests start a real redis-server (Debian package redis-server); the browser test drives
-// Debian's chromium. As root with apt-get, the missing packages are installed; anywhere else the exact
+// Debian's chromium; the metrics test lints the exposition with promtool (Debian package prometheus). As root with apt-get, the missing packages are installed; anywhere else the exact
 // command to run is printed and the test fails.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -18,6 +18,7 @@ const runs = (command) => !spawnSync(command, ['--version'], { stdio: 'ignore' }
 const needs = [
   { pkg: 'redis-server', present: () => runs(process.env.REDIS_SERVER ?? 'redis-server') },
   { pkg: 'chromium', present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
+  { pkg: 'prometheus', present: () => runs(process.env.PROMTOOL ?? 'promtool') },
 ]
 const missingPackages = () => needs.filter((need) => !need.present()).map((need) => need.pkg)
 
@@ -40,4 +41,4 @@ if (missing.length > 0) {
   const still = missingPackages()
   if (still.length > 0) fail(`${still.join(' and ')} still missing after apt-get install`)
 }
-console.log('provision: redis-server and chromium are installed')
+console.log('provision: redis-server, chromium and promtool are installed')

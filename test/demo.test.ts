@@ -74,7 +74,7 @@ t.test('v2 and v4 pages chat in one routed namespace, and only there', async (t)
   t.match(await stats.textContent(), /3 sockets/)
 
   // docs/demo.png in the README comes from here (UPDATE_DOCS=1 npm test); otherwise a temporary file.
-  const both = await browser.newPage({ viewport: { width: 1280, height: 560 } })
+  const both = await browser.newPage({ viewport: { width: 1280, height: 760 } })
   await both.goto(`${demo.url}/both.html?ns=${encodeURIComponent('/category/4/item/2/chat')}`)
   const v2 = both.frameLocator('iframe[name=v2]')
   const v4 = both.frameLocator('iframe[name=v4]')
@@ -85,7 +85,8 @@ t.test('v2 and v4 pages chat in one routed namespace, and only there', async (t)
   await v4.locator('#text').fill('and I am on socket.io-client 4, same namespace')
   await v4.locator('#send button').click()
   await v2.locator('#log', { hasText: 'same namespace' }).waitFor()
-  await both.waitForTimeout(1100) // one stats refresh
+  // Two stats refreshes: the chart has a line to draw.
+  await both.waitForTimeout(2100)
   const shot = process.env.UPDATE_DOCS ? 'docs/demo.png' : join(tmpdir(), `ns-router-demo-${process.pid}.png`)
   await both.screenshot({ path: shot })
   t.ok(statSync(shot).size > 10_000, `screenshot saved to ${shot}`)
@@ -105,4 +106,46 @@ t.test('REDIS_URL mode: two demo nodes on the recommended setup (sharded adapter
   const heard = once(onB, 'message')
   onA.emit('message', 'across nodes')
   t.same(await heard, [{ who: 'ada (v4)', text: 'across nodes' }])
+})
+
+t.test('the live chart moves as clients join and leave, and /metrics is served', async (t) => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found`)
+  const demo = await startDemo({ port: 0 })
+  t.teardown(() => demo.close())
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] })
+  t.teardown(() => browser.close())
+  const open = async (ns: string, name: string): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 760 } })
+    await page.goto(`${demo.url}/v4.html?ns=${encodeURIComponent(ns)}&name=${name}`)
+    await page.locator('#status', { hasText: 'connected as' }).waitFor({ timeout: 10_000 })
+    return page
+  }
+  // The latest figure the page's uPlot chart plots, in series 1 (namespaces) or 2 (sockets).
+  const charted = (page: Page, column: 1 | 2, value: number) =>
+    page.waitForFunction(([column, value]) => {
+      const data = (globalThis as any).liveChart?.data as number[][] | undefined
+      return data !== undefined && data[column]!.length > 0 && data[column]![data[column]!.length - 1] === value
+    }, [column, value] as const, { timeout: 10_000 })
+
+  const watcher = await open('/category/1/item/1/chat', 'watcher')
+  await charted(watcher, 1, 1)
+  await charted(watcher, 2, 1)
+  t.equal(await watcher.locator('#chart canvas').count(), 1, 'uPlot drew on a canvas')
+  const before = await watcher.locator('#chart canvas').screenshot()
+
+  const guests = [await open('/category/1/item/2/chat', 'ada'), await open('/category/1/item/2/chat', 'grace')]
+  await charted(watcher, 1, 2)
+  await charted(watcher, 2, 3)
+  t.pass('the chart rose as two clients joined a new namespace')
+  t.notSame(await watcher.locator('#chart canvas').screenshot(), before, 'and its picture changed')
+
+  await Promise.all(guests.map((page) => page.close()))
+  await charted(watcher, 2, 1)
+  t.pass('and fell as they left')
+
+  const response = await fetch(`${demo.url}/metrics`)
+  t.match(response.headers.get('content-type'), /^text\/plain/)
+  const text = await response.text()
+  t.match(text, /^socket_io_namespace_router_sockets\{route="chat"\} 1$/m)
+  t.match(text, /^socket_io_namespace_router_namespaces_created_total\{route="chat"\} 2$/m)
 })

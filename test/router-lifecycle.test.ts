@@ -130,6 +130,7 @@ t.test('router: stats', async (t) => {
     namespaces: 1,
     byRoute: { chat: 1, other: 0, no: 0 },
     sockets: 2,
+    socketsByRoute: { chat: 2, other: 0, no: 0 },
     joining: 0,
     removed: 0,
     created: 1,

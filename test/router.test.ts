@@ -471,3 +471,39 @@ t.test('the creator refused in the join phase leaves no namespace; a racer keeps
   await delay(20)
   t.same(namespaceNames(io), ['/', NS], 'a socket still on its way in keeps the namespace')
 })
+
+t.test('router: `authorized` reports each authorize call, timed, only while listened to', async (t) => {
+  const { io, url } = await startServer(t)
+  const router = createNamespaceRouter(io, {
+    routes: {
+      chat: {
+        path: '/chat/:id',
+        authorize: async ({ params }) => {
+          if (params.id === 'boom') throw new Error('no answer')
+          return params.id !== 'no'
+        },
+      },
+      plain: '/plain/:id',
+    },
+  })
+  const heard: { route: string; phase: string; name: string; outcome: string; durationMs: number }[] = []
+  const errors: string[] = []
+  router.on('error', ({ during }) => errors.push(during))
+  router.on('authorized', (event) => {
+    heard.push(event)
+    throw new Error('a failing metrics handler')
+  })
+  await connected(clientV4(t, url + '/chat/1'))
+  await connected(clientV4(t, url + '/chat/1'))
+  await connected(clientV4(t, url + '/chat/2'))
+  await nextEvent(clientV4(t, url + '/chat/no'), 'connect_error')
+  await nextEvent(clientV4(t, url + '/chat/boom'), 'connect_error')
+  t.same(heard.map(({ phase, name, outcome }) => `${phase} ${name} ${outcome}`), [
+    'create /chat/1 allowed', 'join /chat/1 allowed', 'join /chat/1 allowed', 'create /chat/2 allowed', 'join /chat/2 allowed',
+    'create /chat/no denied', 'create /chat/boom error',
+  ])
+  t.ok(heard.every(({ route, durationMs }) => route === 'chat' && durationMs >= 0 && durationMs < 60_000))
+  t.same(errors.filter((during) => during === 'authorized handler').length, heard.length, 'a throwing handler is reported, not fatal')
+  t.same(errors.filter((during) => during === 'authorize').length, 1)
+  t.same(router.stats().socketsByRoute, { chat: 3, plain: 0 }, 'connected sockets per route, every route listed')
+})

@@ -44,9 +44,34 @@ $('send').addEventListener('submit', (e) => {
   $('text').value = ''
 })
 
+// The router's live figures over the last minute, drawn by uPlot (served from node_modules).
+const HISTORY = 60
+const series = [[], [], []] // time (s), live namespaces, sockets
+const chart = new uPlot({
+  width: 420,
+  height: 140,
+  legend: { live: false },
+  scales: { y: { range: (_u, _min, max) => [0, Math.max(4, max + 1)] } },
+  axes: [
+    { space: 70, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString()) },
+    { size: 36, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] },
+  ],
+  series: [
+    {},
+    { label: 'live namespaces', stroke: '#3366cc', width: 2 },
+    { label: 'sockets', stroke: '#dd7700', width: 2 },
+  ],
+}, series, $('chart'))
+window.liveChart = chart // the browser test reads the charted figures
+
 const stats = async () => {
   const s = await (await fetch('/stats')).json()
   $('stats').textContent = `router: ${s.namespaces} live namespaces (chat: ${s.byRoute.chat}), ${s.sockets} sockets, refusals ${JSON.stringify(s.refusals)}`
+  series[0].push(Date.now() / 1000)
+  series[1].push(s.namespaces)
+  series[2].push(s.sockets)
+  for (const column of series) if (column.length > HISTORY) column.shift()
+  chart.setData(series)
 }
 stats()
 setInterval(stats, 1000)

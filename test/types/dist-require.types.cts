@@ -17,3 +17,9 @@ router.on('dynamic.group.chat', ({ params }) => params.id)
 router.on('dynamic.group.chat', ({ params }) => params.ID)
 const code: 'NS_NO_ROUTE' = nsRouter.codes.NO_ROUTE
 void [ee, named, code]
+
+// The metrics entry point, required.
+import metrics = require('socket.io-ns-router/metrics')
+metrics.registerRouterMetrics(router).close()
+// @ts-expect-error the registry is a prom-client registry
+metrics.registerRouterMetrics(router, { registry: {} })

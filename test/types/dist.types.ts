@@ -41,3 +41,11 @@ const distClock: Clock = { now: () => 0, setTimeout: () => 0, clearTimeout: () =
 createNamespaceRouter(new Server(), { routes: { room: '/room/:id' }, clock: distClock })
 // @ts-expect-error a clock has now, setTimeout and clearTimeout
 createNamespaceRouter(new Server(), { routes: { room: '/room/:id' }, clock: { now: () => 0 } })
+
+// The metrics entry point, from the built declarations.
+import { Registry } from 'prom-client'
+import { registerRouterMetrics, type RouterMetrics } from 'socket.io-ns-router/metrics'
+const metrics: RouterMetrics = registerRouterMetrics(router, { registry: new Registry(), buckets: [0.1, 1] })
+metrics.close()
+// @ts-expect-error buckets are numbers
+registerRouterMetrics(router, { buckets: ['1'] })

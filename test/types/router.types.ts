@@ -54,6 +54,9 @@ router.on('dynamic.group.nope', () => {})
 router.on('refused', ({ code, name, route }) => [code, name, route])
 router.on('error', ({ error, during }) => [error, during])
 router.on('namespace.created', ({ namespace }) => namespace.name)
+router.on('authorized', ({ route, phase, name, outcome, durationMs }) => [route, phase === 'create', name, outcome === 'denied', durationMs + 1])
+// @ts-expect-error outcomes are allowed, denied and error
+router.on('authorized', ({ outcome }) => outcome === 'refused')
 router.emitter.on('*', (type, payload) => [type, payload])
 router.off('refused', () => {})
 
@@ -102,7 +105,7 @@ const limited = createNamespaceRouter(io, {
   unmatched: 'refuse',
 })
 const stats = limited.stats()
-const live: number = stats.namespaces + stats.byRoute.room! + stats.sockets + stats.joining + stats.created + stats.removed
+const live: number = stats.namespaces + stats.byRoute.room! + stats.sockets + stats.socketsByRoute.room! + stats.joining + stats.created + stats.removed
 const refusedCount: number | undefined = stats.refusals.NS_LIMIT
 limited.on('namespace.removed', ({ route, name }) => [route, name])
 // @ts-expect-error the grace period is a number of ms or false

@@ -15,3 +15,7 @@ router.on('dynamic.group.chat', ({ params }) => params.id)
 // @ts-expect-error misspelt param
 router.on('dynamic.group.chat', ({ params }) => params.ID)
 void [ee, named]
+
+// The metrics entry point, through the metrics/ folder's package.json.
+import metrics = require('socket.io-ns-router/metrics')
+metrics.registerRouterMetrics(router).close()
