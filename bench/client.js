@@ -110,6 +110,32 @@ serve({
     const perServer = results.map(({ latencies, errors }) => outcome(names.length, latencies, errors))
     return { ...perServer[0], wallMs, perServer, memory: process.memoryUsage().rss }
   },
+  /**
+   * Joins every name of `names` over as few engine.io connections as `perConnection` allows (one Manager
+   * each, multiplexed, as one browser tab joining many namespaces) and keeps the sockets until `closeAll`.
+   */
+  async joinMany({ url, names, perConnection = 100, concurrency = 50, timeoutMs = 20_000 }) {
+    closing = false
+    const managers = []
+    let failures = 0
+    await pool(names.length, concurrency, async (i) => {
+      const m = Math.floor(i / perConnection)
+      managers[m] ??= new Manager(url, { reconnection: false, transports: ['websocket'], timeout: timeoutMs })
+      const socket = managers[m].socket(names[i])
+      open.add(socket)
+      const ok = await new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs)
+        const done = (result) => {
+          clearTimeout(timer)
+          resolve(result)
+        }
+        socket.once('welcome', () => done(true))
+        socket.once('connect_error', () => done(false))
+      })
+      if (!ok) failures++
+    })
+    return { count: names.length, ok: names.length - failures, failures, connections: managers.length }
+  },
   status() {
     return { open: open.size, connected: [...open].filter((s) => s.connected).length, dropped }
   },

@@ -6,7 +6,7 @@ const KB = 1024
 const mark = (met) => (met === null ? '' : met ? 'yes' : 'NO')
 const range = (s, digits = 1, unit = '') => `${fmt.num(s.median, digits)}${unit} (${fmt.num(s.min, digits)}–${fmt.num(s.max, digits)})`
 
-export function tableRows({ connect, match, churn, scale, redis }) {
+export function tableRows({ connect, match, churn, scale, redis, memory }) {
   const rows = []
   const row = (section, measurement, result, target = '', met = null) => rows.push({ section, measurement, result, target, met })
 
@@ -100,6 +100,18 @@ export function tableRows({ connect, match, churn, scale, redis }) {
       }
     }
   }
+  if (memory) {
+    const where = `${memory.count.toLocaleString('en-US')} namespaces`
+    for (const [adapter, m] of Object.entries(memory.adapters)) {
+      const name = adapter === 'memory' ? 'in-memory adapter' : 'classic Redis adapter'
+      for (const pair of m.pairs) {
+        const bytes = (variant) => fmt.num(m.variants[variant].heapPerNamespaceBytes.median, 0)
+        const failed = m.variants[pair.router].failures + m.variants[pair.baseline].failures
+        row('memory', `${name}, ${where}, ${pair.label}: heap per more namespace, ${pair.router} ÷ ${pair.baseline}`, `${fmt.ratio(pair.ratio)} (${bytes(pair.router)} B ÷ ${bytes(pair.baseline)} B); from the baseline ${fmt.ratio(pair.fromBaseline)}${failed ? `, ${failed} failed` : ''}`, '≤ 1.10', pair.ratio.median <= 1.1)
+      }
+    }
+  }
+
   return rows
 }
 

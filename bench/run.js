@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=connect,match,churn,scale,redis] [-- --candidate=DIR]
+// npm run bench [-- --quick] [-- --only=connect,match,churn,scale,redis,memory] [-- --candidate=DIR]
 // Runs the suite, prints the table, writes results/latest.json and results/latest.svg; a full run of
 // every benchmark also writes results/full.json, chart.svg and the table in README.md. --candidate
 // names another build's dist/esm (a proposed change to lib/), measured in the same run as `candidate`.
@@ -17,6 +17,7 @@ const SIZES = {
     churn: { count: 5_000, checkpoints: 5, warmup: 500, managers: 4, window: 64, rounds: 1 },
     scale: { sockets: 1_000, namespaces: 100, processes: 2, concurrency: 50, rounds: 1, holdMs: 500 },
     redis: { levels: [10, 100, 1_000], broadcasts: 200, samples: 1, rounds: 1 },
+    memory: { count: 500, rounds: 2 },
   },
   full: {
     connect: { clients: 1_000, namespaces: [10, 1_000], rounds: 6, warmup: 200, concurrency: 50 },
@@ -24,9 +25,10 @@ const SIZES = {
     churn: { count: 100_000, checkpoints: 10, warmup: 2_000, managers: 4, window: 64, rounds: 2 },
     scale: { sockets: 10_000, namespaces: 1_000, processes: 4, concurrency: 50, rounds: 3, holdMs: 2_000 },
     redis: { levels: [10, 1_000, 10_000], broadcasts: 2_000, samples: 3, rounds: 3 },
+    memory: { count: 3_000, rounds: 3 },
   },
 }
-const ALL = ['match', 'connect', 'churn', 'scale', 'redis']
+const ALL = ['match', 'connect', 'churn', 'scale', 'redis', 'memory']
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -86,6 +88,7 @@ const steps = {
     return (await import('./scale.js')).runScale({ ...sizes.scale, log })
   },
   redis: async () => (await import('./redis.js')).runRedis({ ...sizes.redis, log }),
+  memory: async () => (await import('./memory.js')).runMemory({ ...sizes.memory, log }),
 }
 for (const name of ALL.filter((n) => only.includes(n))) {
   log(`${name}: starting`)

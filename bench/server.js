@@ -4,7 +4,8 @@ import { setImmediate as turn } from 'node:timers/promises'
 import v8 from 'node:v8'
 import { Server } from 'socket.io'
 import { serve, sleep } from './proc.js'
-import { variants } from './servers.js'
+import { memoryVariants, variants } from './servers.js'
+import { useRedisAdapter } from './redis-server.js'
 
 let io
 let http
@@ -30,6 +31,26 @@ serve({
     const before = await this.mark({ gc: true })
     probes = await variants[variant](io, options)
     return { port: http.address().port, before }
+  },
+  /**
+   * The memory case: a server with `adapter` ('memory', or 'redis' on the redis-server at `redisUrl`),
+   * the baseline marked before the variant is installed; `create` then makes the namespaces server code
+   * makes (`static`, `router-server`).
+   */
+  async startMemory({ variant, adapter, redisUrl }) {
+    http = createServer()
+    io = new Server(http, { allowEIO3: true, maxHttpBufferSize: 1e5 })
+    await new Promise((resolve) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve))
+    if (adapter === 'redis') await useRedisAdapter(io, redisUrl)
+    await import('./subject.js')
+    const setup = await memoryVariants[variant](io)
+    probes = { create: setup.create }
+    const before = await this.mark({ gc: true })
+    return { port: http.address().port, before, clients: setup.clients }
+  },
+  create({ names }) {
+    probes.create(names)
+    return names.length
   },
   async mark({ gc = false } = {}) {
     if (gc) await collect()

@@ -54,6 +54,43 @@ export const variants = {
   },
 }
 
+const paramsOf = (name) => {
+  const [, categoryId, itemId] = /^\/category\/(\d+)\/item\/(\d+)\/chat$/.exec(name)
+  return { categoryId, itemId }
+}
+
+/**
+ * The memory case's servers: `setup(io)` installs one, `create(names)` makes its namespaces when server
+ * code makes them, and `clients` says whether each namespace gets one client (which creates it).
+ */
+export const memoryVariants = {
+  /** socket.io's own dynamic namespaces, each created by its one client. */
+  async regex(io) {
+    variants.regex(io)
+    return { clients: true, create() {} }
+  },
+  /** The router, each namespace created by its one client. */
+  async router(io) {
+    await variants.router(io, {})
+    return { clients: true, create() {} }
+  },
+  /** `io.of(name)` by server code, no client. */
+  async static(io) {
+    return { clients: false, create: (names) => variants.floor(io, { names }) }
+  },
+  /** `router.namespace()` by server code, no client. */
+  async 'router-server'(io) {
+    const { createNamespaceRouter } = await import('./subject.js')
+    const router = createNamespaceRouter(io, { routes: { chat: CHAT_PATTERN }, maxNamespacesPerClient: Infinity })
+    return {
+      clients: false,
+      create(names) {
+        for (const name of names) router.namespace('chat', paramsOf(name)).on('connection', welcome)
+      },
+    }
+  },
+}
+
 async function startRouter(io, { ttl = 30_000, maxNamespaces = 10_000 }) {
   const { createNamespaceRouter } = await import('./subject.js')
   const router = createNamespaceRouter(io, {

@@ -144,11 +144,11 @@ function recordFootprint<T>(create: () => T, sessions: boolean): T {
   const { value, started } = sessions ? watchIntervals(create) : { value: create(), started: [] }
   const adapter = (value as { adapter?: Record<string, any> } | undefined)?.adapter
   if (adapter === undefined) return value
-  const footprint: Footprint = { timers: [], listeners: [] }
   // The adapter is the first thing a namespace builds: its interval is the first one started.
-  if (isSessionAware(adapter) && started[0] !== undefined) footprint.timers.push(started[0])
-  if (isLegacyRedisAdapter(adapter)) footprint.listeners = legacyListeners(adapter)
-  footprints.set(value as object, footprint)
+  const timers = isSessionAware(adapter) && started[0] !== undefined ? [started[0]] : []
+  const listeners = isLegacyRedisAdapter(adapter) ? legacyListeners(adapter) : []
+  // Most adapters leave nothing: no record then, as every live namespace would carry one.
+  if (timers.length > 0 || listeners.length > 0) footprints.set(value as object, { timers, listeners })
   const confirming = confirmation(adapter)
   if (confirming) {
     const bounded = new Promise<void>((resolve) => {

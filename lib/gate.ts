@@ -148,6 +148,7 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
     if (forClient) forClient.created = true
     const match = forClient?.match ?? (hooks.classify(name) as RouteMatch)
     const { value: namespace, release } = withProcessListeners((): Namespace => createChild.call(parent, name), sessions)
+    server.compactMiddleware(namespace)
     debug('created %s for route %s', name, match.route.name)
     hooks.created(namespace, match, forClient?.claim, release)
     return namespace

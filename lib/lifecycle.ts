@@ -9,24 +9,43 @@ const debug = createDebug('socket.io-ns-router:lifecycle')
 
 // The disconnect reasons after which socket.io 4.6+ keeps a session for connection state recovery
 // (socket.io's `RECOVERABLE_DISCONNECT_REASONS`, unchanged from 4.6 to 4.8).
+const NO_CAPTURES: readonly string[] = Object.freeze([])
+
 const RECOVERABLE = new Set(['transport error', 'transport close', 'forced close', 'ping timeout', 'server shutting down', 'forced server close'])
 
-interface Entry {
-  readonly namespace: Namespace
-  readonly match: RouteMatch
-  /** Sockets between the router's middleware and their `connection` event. */
-  readonly pending: Map<string, Socket>
-  /** Connections whose CONNECT created the namespace and whose socket has not entered it yet. */
-  readonly reserved: Set<EngineConnection>
-  /** The client key of the connection that created it, for the per-client cap; unset for server code. */
-  readonly key: string | undefined
-  /** Whether the namespace may wait for the grace period: a socket connected, or server code made it. */
-  populated: boolean
+// The record of a live namespace, and its route match too (`matchOf` hands it out as one): a match object
+// of its own would be one more object per live namespace. A path route's captures are its params in
+// pattern order, built when asked for (once per joining socket) rather than kept by every live namespace;
+// a RegExp route's are kept (bench/README.md, "Memory per live namespace").
+class Entry implements RouteMatch {
+  /**
+   * Sockets between the router's middleware and their `connection` event; none is undefined, as a Map
+   * per live namespace would cost more than the rest of the entry.
+   */
+  pending: Map<string, Socket> | undefined = undefined
+  /** The connection whose CONNECT created the namespace, until its socket enters it (only one ever does). */
+  reserved: EngineConnection | undefined = undefined
   /** Until when (epoch ms) a session of a socket that left can still be recovered (connectionStateRecovery). */
-  recoverableUntil: number
-  timer: unknown
-  /** Undoes what the namespace's adapter left outside it (process listeners). */
-  readonly release: () => void
+  recoverableUntil = 0
+  timer: unknown = undefined
+
+  constructor(
+    readonly namespace: Namespace,
+    readonly route: CompiledRoute,
+    readonly params: RouteMatch['params'],
+    /** A RegExp route's captures. */
+    private readonly positional: RouteMatch['captures'] | undefined,
+    /** The client key of the connection that created it, for the per-client cap; unset for server code. */
+    readonly key: string | undefined,
+    /** Undoes what the namespace's adapter left outside it (process listeners). */
+    readonly release: () => void,
+    /** Whether the namespace may wait for the grace period: a socket connected, or server code made it. */
+    public populated: boolean,
+  ) {}
+
+  get captures(): RouteMatch['captures'] {
+    return this.positional ?? this.route.keys.map((key) => this.params[key])
+  }
 }
 
 /** What one engine.io connection holds in routed namespaces: its sockets, and its creations not joined yet. */
@@ -203,23 +222,23 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
   const remove = async (namespace: Namespace, entry: Entry): Promise<void> => {
     entries.delete(namespace)
     clock.clearTimeout(entry.timer)
-    const route = entry.match.route.name
+    const route = entry.route.name
     perRoute.set(route, (perRoute.get(route) as number) - 1)
     countKey(entry.key, -1)
     // What connections hold of it goes with it, so that nothing keeps a removed namespace reachable.
-    for (const connection of entry.reserved) letGo(connection, entry)
-    for (const socket of entry.pending.values()) letGo(socket.conn, socket)
+    if (entry.reserved) letGo(entry.reserved, entry)
+    for (const socket of entry.pending?.values() ?? []) letGo(socket.conn, socket)
     removed++
     await removeNamespace(server, parent, namespace)
     entry.release()
     retire(namespace, options.onOrphan)
-    options.onRemoved(namespace, entry.match)
+    options.onRemoved(namespace, entry)
   }
 
   // Every way out of `pending` is heard (connected, refused by any middleware, connection closed), so a
   // namespace is empty when nothing is pending, reserved or connected.
   const isEmpty = (namespace: Namespace, entry: Entry): boolean =>
-    entry.pending.size === 0 && entry.reserved.size === 0 && server.socketCount(namespace) === 0
+    entry.pending === undefined && entry.reserved === undefined && server.socketCount(namespace) === 0
 
   const schedule = (namespace: Namespace, entry: Entry): void => {
     clock.clearTimeout(entry.timer)
@@ -228,13 +247,15 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     // A session of a socket that left can be recovered until `recoverableUntil`: the namespace (whose
     // adapter holds the session) must outlive it, or the client comes back to a fresh namespace.
     const wait = Math.max(options.ttl, entry.recoverableUntil - clock.now())
-    entry.timer = clock.setTimeout(() => {
-      entry.timer = undefined
-      if (isEmpty(namespace, entry)) {
-        debug('removing %s: empty for %d ms', namespace.name, wait)
-        void remove(namespace, entry)
-      } else schedule(namespace, entry)
-    }, wait)
+    entry.timer = clock.setTimeout(() => expire(entry), wait)
+  }
+
+  const expire = (entry: Entry): void => {
+    entry.timer = undefined
+    if (isEmpty(entry.namespace, entry)) {
+      debug('removing %s: empty for its grace period', entry.namespace.name)
+      void remove(entry.namespace, entry)
+    } else schedule(entry.namespace, entry)
   }
 
   // A namespace nobody ever connected to has no grace: it goes as soon as nobody is on the way in. Checked
@@ -260,13 +281,21 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     holdings.delete(this)
     for (const item of holding.items) {
       if (isEntry(item)) {
-        item.reserved.delete(this)
+        if (item.reserved === this) item.reserved = undefined
         recheck(item.namespace, item)
       } else {
         const entry = entries.get(item.nsp)
-        if (entry?.pending.delete(item.id)) recheck(item.nsp, entry)
+        if (entry && unpend(entry, item.id)) recheck(item.nsp, entry)
       }
     }
+  }
+
+  // A socket is no longer on its way in; the last one takes the map with it.
+  const unpend = (entry: Entry, id: string): boolean => {
+    const pending = entry.pending
+    if (pending === undefined || !pending.delete(id)) return false
+    if (pending.size === 0) entry.pending = undefined
+    return true
   }
 
   const holdingOf = (connection: EngineConnection): Holding => {
@@ -285,7 +314,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
   // refused it, or its connection closed first) is not on its way in any more.
   function onLeft(this: Namespace, socket: Socket): void {
     const entry = entries.get(this)
-    if (entry?.pending.delete(socket.id)) {
+    if (entry && unpend(entry, socket.id)) {
       letGo(socket.conn, socket)
       recheck(this, entry)
     }
@@ -306,7 +335,7 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
     const namespace = socket.nsp
     const entry = entries.get(namespace)
     if (!entry) return
-    const entered = entry.pending.delete(socket.id)
+    const entered = unpend(entry, socket.id)
     if (connected) {
       entry.populated = true
       clock.clearTimeout(entry.timer)
@@ -335,17 +364,9 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
 
   return {
     adopt(namespace, match, claim, release = () => {}) {
-      const entry: Entry = {
-        namespace,
-        match,
-        pending: new Map(),
-        reserved: new Set(),
-        key: claim?.key,
-        populated: claim === undefined,
-        recoverableUntil: 0,
-        timer: undefined,
-        release,
-      }
+      // A RegExp route's captures, filled by pushes, have room for more: a copy of their size is kept.
+      const positional = match.route.kind === 'path' ? undefined : match.captures.length === 0 ? NO_CAPTURES : match.captures.slice()
+      const entry = new Entry(namespace, match.route, match.params, positional, claim?.key, release, claim === undefined)
       entries.set(namespace, entry)
       server.watchLeaving(namespace, onLeft)
       const route = match.route.name
@@ -356,12 +377,12 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       if (holding) {
         holding.creating--
         holding.items.add(entry)
-        entry.reserved.add(holding.connection)
+        entry.reserved = holding.connection
       }
       if (unconfirmed.push([namespace, entry]) === 1) setImmediate(confirm)
     },
     matchOf(namespace) {
-      return entries.get(namespace)?.match
+      return entries.get(namespace)
     },
     capExceeded(route) {
       if (entries.size >= options.maxNamespaces) return 'all routes'
@@ -398,14 +419,17 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       if (!entry) return undefined
       const holding = holdingOf(socket.conn)
       // The creator's reservation becomes its socket; anyone else needs room on their connection.
-      if (entry.reserved.delete(socket.conn)) holding.items.delete(entry)
+      if (entry.reserved === socket.conn) {
+        entry.reserved = undefined
+        holding.items.delete(entry)
+      }
       else if (isFull(holding)) {
         // Refused at the door: if it was the only one on its way in, the namespace has no reason to stay.
         recheck(socket.nsp, entry)
         return 'connection'
       }
       holding.items.add(socket)
-      entry.pending.set(socket.id, socket)
+      ;(entry.pending ??= new Map()).set(socket.id, socket)
       return undefined
     },
     settle,
@@ -416,14 +440,14 @@ export function createLifecycle(server: ServerAccess, parent: { children?: Set<u
       for (const [namespace, entry] of entries) {
         const count = server.socketCount(namespace)
         sockets += count
-        socketsByRoute[entry.match.route.name] = (socketsByRoute[entry.match.route.name] ?? 0) + count
-        joining += entry.pending.size
+        socketsByRoute[entry.route.name] = (socketsByRoute[entry.route.name] ?? 0) + count
+        joining += entry.pending?.size ?? 0
       }
       return { namespaces: entries.size, byRoute: fromEntries(perRoute), sockets, socketsByRoute, joining, removed }
     },
     live(route) {
       const found: Array<readonly [Namespace, RouteMatch]> = []
-      for (const [namespace, { match }] of entries) if (match.route.name === route) found.push([namespace, match])
+      for (const [namespace, entry] of entries) if (entry.route.name === route) found.push([namespace, entry])
       return found
     },
     async removeAll() {

@@ -80,6 +80,11 @@ export interface ServerAccess {
    */
   watchLeaving(namespace: Namespace, listener: (this: Namespace, socket: Socket) => void): void
   /**
+   * Gives a namespace's middleware list the room it needs and no more: a parent's child gets the parent's
+   * middleware pushed one by one, which leaves room for 17 (bench/README.md, "Memory per live namespace").
+   */
+  compactMiddleware(namespace: Namespace): void
+  /**
    * The namespace socket.io reads from the name in a protocol 3 (socket.io-client 2) CONNECT, before any
    * check: 4.8 reads it as a URL, 2.x and 4.0 to 4.7 with `url.parse`. Undefined when it cannot be read.
    */
@@ -113,9 +118,16 @@ export function accessServer(io: ServerLike): ServerAccess {
   const Namespace = server.sockets.constructor as NamespaceClass
   // socket.io 4.8 came with both its list of joining sockets and its URL reading of legacy names.
   const readsUrls = server.sockets._preConnectSockets instanceof Map
-  // Read from the first socket that runs the middleware of a namespace the router watches.
-  let refusalRemoves: boolean | undefined
   debug('socket.io %d.x server', generation === 4 ? 4 : 2)
+  // listener → class prototype → the prototype with the wrappers for that listener.
+  const watchers = new WeakMap<Function, WeakMap<object, object>>()
+  const watcherPrototype = (base: object, listener: (this: Namespace, socket: Socket) => void): object => {
+    let byBase = watchers.get(listener)
+    if (byBase === undefined) watchers.set(listener, (byBase = new WeakMap()))
+    let watcher = byBase.get(base)
+    if (watcher === undefined) byBase.set(base, (watcher = createWatcher(base, generation === 4 ? '_remove' : 'remove', listener)))
+    return watcher
+  }
 
   return {
     generation,
@@ -174,26 +186,21 @@ export function accessServer(io: ServerLike): ServerAccess {
     watchLeaving(namespace, listener) {
       // 4.x sockets call `nsp._remove(socket)` from `_cleanup()`; 2.x ones call `nsp.remove(socket)` when
       // they close, and a refused 2.x socket was never added. 4.6+ with `cleanupEmptyChildNamespaces`
-      // installs an own `_remove` on each child that closes and unregisters it once empty: this one, over
-      // the prototype's, replaces it.
+      // installs an own `_remove` on each child that closes and unregisters it once empty: it is deleted, so
+      // that the prototype's wrapper below is the one that runs.
       const method = generation === 4 ? '_remove' : 'remove'
-      const forget = Object.getPrototypeOf(namespace)[method] as (socket: Socket) => void
-      ;(namespace as any)[method] = function (this: Namespace, socket: Socket): void {
-        forget.call(this, socket)
-        listener.call(this, socket)
-      }
-      // A socket a middleware refused reaches `_remove` only from 4.7 on (the refusal calls `_cleanup()`);
-      // 2.x, 3.x and 4.0 to 4.6 drop it silently. Every version runs the middleware in `run(socket, fn)` and
-      // sends the refusal a tick after `fn(error)`: before 4.7, hear it after that.
-      const run = Object.getPrototypeOf(namespace).run as (socket: Socket, fn: (error?: Error | null) => void) => void
-      ;(namespace as any).run = function (this: Namespace, socket: Socket, fn: (error?: Error | null) => void): void {
-        // Where the refusal reaches `_remove` (4.7+), no closure per socket is needed to hear it.
-        if ((refusalRemoves ??= cleanupRemoves(socket))) return run.call(this, socket, fn)
-        run.call(this, socket, (error) => {
-          fn(error)
-          if (error) process.nextTick(() => listener.call(this, socket))
-        })
-      }
+      const target = namespace as unknown as Record<string, unknown>
+      if (hasOwnProperty.call(target, method)) delete target[method]
+      // The wrappers live on one prototype per listener, put between the namespace and its class's
+      // prototype: own closures per namespace cost every live namespace two closures, their context and a
+      // property store (bench/README.md, "Memory per live namespace").
+      Object.setPrototypeOf(namespace, watcherPrototype(Object.getPrototypeOf(namespace) as object, listener))
+    },
+    // `_fns` since 3.0, `fns` in 2.x; `run` copies it on every use, so replacing it is safe.
+    compactMiddleware(namespace) {
+      const target = namespace as unknown as Record<string, unknown[]>
+      const key = generation === 4 ? '_fns' : 'fns'
+      target[key] = (target[key] as unknown[]).slice()
     },
     legacyName(path) {
       if (!readsUrls) return parse(path).pathname ?? undefined
@@ -231,6 +238,32 @@ class DetachedAdapter {
   addAll(): void {}
   del(): void {}
   delAll(): void {}
+}
+
+// The prototype that hears sockets leaving the namespaces under it (see `watchLeaving`); `this` is the
+// namespace in every wrapper, so the wrappers are shared by all of them.
+function createWatcher(base: object, method: '_remove' | 'remove', listener: (this: Namespace, socket: Socket) => void): object {
+  const forget = (base as Record<string, unknown>)[method] as (this: Namespace, socket: Socket) => void
+  const run = (base as { run: (this: Namespace, socket: Socket, fn: (error?: Error | null) => void) => void }).run
+  // Read from the first socket that runs the middleware of a namespace the router watches.
+  let refusalRemoves: boolean | undefined
+  const watcher = Object.create(base) as Record<string, unknown>
+  watcher[method] = function (this: Namespace, socket: Socket): void {
+    forget.call(this, socket)
+    listener.call(this, socket)
+  }
+  // A socket a middleware refused reaches `_remove` only from 4.7 on (the refusal calls `_cleanup()`);
+  // 2.x, 3.x and 4.0 to 4.6 drop it silently. Every version runs the middleware in `run(socket, fn)` and
+  // sends the refusal a tick after `fn(error)`: before 4.7, hear it after that.
+  watcher.run = function (this: Namespace, socket: Socket, fn: (error?: Error | null) => void): void {
+    // Where the refusal reaches `_remove` (4.7+), no closure per socket is needed to hear it.
+    if ((refusalRemoves ??= cleanupRemoves(socket))) return run.call(this, socket, fn)
+    run.call(this, socket, (error) => {
+      fn(error)
+      if (error) process.nextTick(() => listener.call(this, socket))
+    })
+  }
+  return watcher
 }
 
 // Servers created without an HTTP server get their engine later, in `bind()` (2.1 to 4.x); watch for it there.

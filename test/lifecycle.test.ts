@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { createLifecycle, type LifecycleOptions } from '../lib/lifecycle.js'
+import { createLifecycle, systemClock, type LifecycleOptions } from '../lib/lifecycle.js'
 import { compileRoutes } from '../lib/matcher.js'
 import { accessServer } from '../lib/server-compat.js'
 import {
@@ -301,4 +301,35 @@ t.test('claims: counted against a connection and a key until adopted or dropped,
   const socket = new Promise<any>((resolve) => plain.once('connection', resolve))
   client('/plain')
   t.equal(lifecycle.enter(await socket), undefined, 'a socket of a namespace the lifecycle does not know is let be')
+})
+
+// What a live namespace keeps of its match: a path route's captures are built from its params when asked
+// for; a RegExp route's are kept, at their size (the matcher fills them by pushes, which leave room), and
+// one frozen empty list serves every RegExp route without groups.
+t.test('a live namespace keeps its match compact', async (t) => {
+  const { io, parent } = await setup(t)
+  const lifecycle = createLifecycle(accessServer(io), parent, {
+    ttl: false, maxNamespaces: Infinity, perConnection: Infinity, perClient: Infinity, clock: systemClock, onRemoved() {}, onOrphan() {},
+  })
+  const routes = compileRoutes({ room: '/room/:id/:part', pair: /^\/pair\/(\d+)$/, lobby: /^\/lobby$/, hall: /^\/hall$/ })
+  const adopt = (name: string) => {
+    const namespace = parent.createChild(name)
+    const found = routes.match(name)!
+    lifecycle.adopt(namespace, found)
+    return { found, kept: lifecycle.matchOf(namespace)! }
+  }
+  const room = adopt('/room/5/b')
+  t.equal(room.kept.route, room.found.route)
+  t.same(room.kept.params, { id: '5', part: 'b' })
+  t.same(room.kept.captures, ['5', 'b'], 'a path route: its params in pattern order')
+  const pair = adopt('/pair/7')
+  t.same(pair.kept.captures, ['7'])
+  t.not(pair.kept.captures, pair.found.captures, 'a RegExp route: a copy of its own size')
+  t.equal(pair.kept.captures, pair.kept.captures, 'kept, not built again')
+  const lobby = adopt('/lobby')
+  const hall = adopt('/hall')
+  t.same(lobby.kept.captures, [])
+  t.equal(lobby.kept.captures, hall.kept.captures, 'one empty list for all')
+  t.ok(Object.isFrozen(lobby.kept.captures), 'which nobody can change')
+  await lifecycle.removeAll()
 })

@@ -134,8 +134,20 @@ for (const kind of EVERY_SERVER) {
       t.equal(this, namespace)
       left.push(socket.id)
     })
+    // The wrappers are shared, on a prototype between the namespace and its class's.
+    t.notOk(Object.hasOwn(namespace, isLegacyServer(kind) ? 'remove' : '_remove'), 'no wrapper of its own')
+    t.notOk(Object.hasOwn(namespace, 'run'))
+    const sibling = parent.createChild('/watched-2')
+    server.watchLeaving(sibling, function () {})
+    t.equal(Object.getPrototypeOf(Object.getPrototypeOf(sibling)), Object.getPrototypeOf(Object.getPrototypeOf(namespace)), 'over the same class prototype')
     let refuse = false
     namespace.use((_socket: any, next: (error?: Error) => void) => next(refuse ? new Error('refused') : undefined))
+    // The list trimmed to its size still runs: the refusals below come from it.
+    const middleware = () => (namespace._fns ?? namespace.fns) as unknown[]
+    const before = middleware()
+    server.compactMiddleware(namespace)
+    t.not(middleware(), before, `socket.io ${versionOf(kind)}: a list of its own size`)
+    t.same(middleware(), before)
     const member = new Promise<any>((resolve) => namespace.once('connection', resolve))
     await connected(client(t, clientFor(kind), url + '/watched-1'))
     const socket = await member
