@@ -20,7 +20,10 @@ const freePort = () =>
 export async function startRedis() {
   const port = await freePort()
   const child = spawn(process.env.REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  const stop = () => child.kill('SIGKILL')
+  const stop = () => {
+    process.removeListener('exit', stop)
+    child.kill('SIGKILL')
+  }
   process.on('exit', stop)
   const url = `redis://127.0.0.1:${port}`
   const probe = createClient({ url, socket: { reconnectStrategy: false } })

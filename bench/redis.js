@@ -4,46 +4,21 @@
 // is read before and after `broadcasts` broadcasts, all received by the client. In each round every
 // adapter runs once (in a rotating order), with fresh processes, growing from the smallest level to the
 // largest: the ratio to the smallest level is paired within its round.
-import { spawn as spawnProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { createClient } from 'redis'
 import { io as connect } from 'socket.io-client'
 import { sleep, spawn } from './proc.js'
+import { startRedis as startRedisServer } from './redis-server.js'
 import { pairedRatios, roundOrder, summary } from './stats.js'
 
 export const ADAPTERS = ['classic', 'sharded-dynamic', 'sharded-static', 'streams']
 
-const freePort = () => new Promise((resolve, reject) => {
-  const probe = createServer()
-  probe.once('error', reject)
-  probe.listen(0, '127.0.0.1', () => {
-    const { port } = probe.address()
-    probe.close(() => resolve(port))
-  })
-})
-
-// Killed if the bench exits first, like every other process it starts.
-const servers = new Set()
-process.on('exit', () => {
-  for (const server of servers) server.kill('SIGKILL')
-})
-
+// A redis-server of the bench's own (redis-server.js), and a client that reads its figures.
 async function startRedis() {
-  const port = await freePort()
-  const server = spawnProcess(process.env.REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  servers.add(server)
-  const url = `redis://127.0.0.1:${port}`
+  const server = await startRedisServer()
+  const url = server.url
   const client = createClient({ url, socket: { reconnectStrategy: false } })
   client.on('error', () => {})
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await client.connect()
-      break
-    } catch (error) {
-      if (attempt > 50) throw new Error(`redis-server did not start: ${error}`)
-      await sleep(100)
-    }
-  }
+  await client.connect()
   return {
     url,
     client,
@@ -60,8 +35,7 @@ async function startRedis() {
     },
     async close() {
       await client.quit().catch(() => {})
-      server.kill('SIGKILL')
-      servers.delete(server)
+      server.stop()
     },
   }
 }
