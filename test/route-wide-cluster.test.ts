@@ -2,37 +2,12 @@
 // the other workers by their heartbeats: a worker killed with SIGKILL is still expected until its
 // heartbeat times out, so route-wide calls fail with ERR_NODES_UNREACHABLE until then, and count
 // without it after.
-import { fork } from 'node:child_process'
 import t from 'tap'
+import { startCluster } from './helpers/cluster.js'
 import { until } from './helpers/io.js'
 
 t.test('three cluster workers, one killed', async (t) => {
-  const primary = fork(new URL('./fixtures/cluster-primary.ts', import.meta.url), {
-    execArgv: process.execArgv,
-    env: { ...process.env, WORKERS: '3', HEARTBEAT_INTERVAL: '200', HEARTBEAT_TIMEOUT: '3000', TTL: '600000' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  t.teardown(() => { primary.send({ cmd: 'exit' }) })
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the cluster did not start')), 60_000)
-    primary.on('message', (message: any) => {
-      if (message?.ready) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-  })
-  let nextId = 0
-  const call = (worker: number, cmd: string, args: object = {}) => new Promise<any>((resolve) => {
-    const id = ++nextId
-    const onMessage = (message: any) => {
-      if (message?.id !== id) return
-      primary.off('message', onMessage)
-      resolve(message.result)
-    }
-    primary.on('message', onMessage)
-    primary.send({ id, worker, cmd, ...args })
-  })
+  const { call } = await startCluster(t, { WORKERS: '3', HEARTBEAT_INTERVAL: '200', HEARTBEAT_TIMEOUT: '3000', TTL: '600000' }, 60_000)
 
   await call(0, 'make', { items: ['1', '2'] })
   await call(1, 'make', { items: ['2', '3'] })

@@ -1,33 +1,12 @@
 // node:cluster workers behind @socket.io/sticky, with @socket.io/cluster-adapter and the router.
-import { fork } from 'node:child_process'
 import t from 'tap'
+import { startCluster } from './helpers/cluster.js'
 import { clientV2, clientV4, connected, once } from './helpers/io.js'
 
 const NS = '/category/1/item/2/chat'
 
 t.test('the cluster adapter across workers', async (t) => {
-  const primary = fork(new URL('./fixtures/cluster-primary.ts', import.meta.url), { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  t.teardown(() => { primary.send({ cmd: 'exit' }) })
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the cluster did not start')), 90_000)
-    primary.on('message', (message: any) => {
-      if (message?.ready) {
-        clearTimeout(timer)
-        resolve(message.ready)
-      }
-    })
-  })
-  let nextId = 0
-  const call = (worker: number, cmd: string, args: object = {}) => new Promise<any>((resolve) => {
-    const id = ++nextId
-    const onMessage = (message: any) => {
-      if (message?.id !== id) return
-      primary.off('message', onMessage)
-      resolve(message.result)
-    }
-    primary.on('message', onMessage)
-    primary.send({ id, worker, cmd, ...args })
-  })
+  const { port, call } = await startCluster(t)
 
   t.test('a broadcast reaches a client on the other worker', async (t) => {
     const url = `http://127.0.0.1:${port}`

@@ -1,0 +1,46 @@
+import { fork, type ChildProcess } from 'node:child_process'
+
+interface Teardown {
+  teardown(fn: () => void): void
+}
+
+/** A node:cluster primary (test/fixtures/cluster-primary.ts) with its workers, and a way to ask them. */
+export interface Cluster {
+  readonly primary: ChildProcess
+  /** The port the primary listens on, for every worker. */
+  readonly port: number
+  /** Sends a command to one worker through the primary and resolves with its result. */
+  call(worker: number, cmd: string, args?: object): Promise<any>
+}
+
+/** Starts a cluster with these extra environment variables; it exits at the test's teardown. */
+export async function startCluster(t: Teardown, env: Record<string, string> = {}, startMs = 90_000): Promise<Cluster> {
+  const primary = fork(new URL('../fixtures/cluster-primary.ts', import.meta.url), {
+    execArgv: process.execArgv,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  t.teardown(() => { primary.send({ cmd: 'exit' }) })
+  // A bound on failure, not a wait: a loaded machine takes long to start TypeScript workers.
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the cluster did not start')), startMs)
+    primary.on('message', (message: any) => {
+      if (message?.ready) {
+        clearTimeout(timer)
+        resolve(message.ready)
+      }
+    })
+  })
+  let nextId = 0
+  const call = (worker: number, cmd: string, args: object = {}) => new Promise<any>((resolve) => {
+    const id = ++nextId
+    const onMessage = (message: any) => {
+      if (message?.id !== id) return
+      primary.off('message', onMessage)
+      resolve(message.result)
+    }
+    primary.on('message', onMessage)
+    primary.send({ id, worker, cmd, ...args })
+  })
+  return { primary, port, call }
+}
