@@ -1,22 +1,12 @@
 // A node killed with SIGKILL while the other serves on: two server processes with the router and
 // @socket.io/redis-adapter (classic and sharded) on a real redis-server, real v4 clients.
 import t from 'tap'
-import { clientV4, connected, once, until } from './helpers/io.js'
-import { startNode, type NodeProcess } from './helpers/node.js'
+import { clientV4, connected, once } from './helpers/io.js'
+import { crossNode, startNode, type NodeProcess } from './helpers/node.js'
 import { startRedis } from './helpers/redis.js'
 
 const name = (i: number) => `/category/kill/item/${i}/chat`
 const params = (i: number) => ({ categoryId: 'kill', itemId: String(i) })
-
-/** Emits from `from` into namespace `i` until a client on another node hears it. */
-async function crossNode(from: NodeProcess, listener: ReturnType<typeof clientV4>, i: number): Promise<void> {
-  let heard = false
-  listener.once('probe', () => { heard = true })
-  await until(async () => {
-    if (!heard) await from.call('emit', { params: params(i), event: 'probe', data: null })
-    return heard
-  }, 'a cross-node broadcast arrives', 10_000)
-}
 
 for (const mode of ['classic', 'sharded'] as const) {
 t.test(`${mode}: a node killed with SIGKILL: the other serves on`, async (t) => {
@@ -26,7 +16,7 @@ t.test(`${mode}: a node killed with SIGKILL: the other serves on`, async (t) => 
   const onA = clientV4(t, a.url + name(0))
   const onB = [clientV4(t, b.url + name(0)), clientV4(t, b.url + name(0))] as const
   await Promise.all([connected(onA), ...onB.map((socket) => connected(socket))])
-  await crossNode(a, onB[0], 0)
+  await crossNode(a, onB[0], params(0))
 
   const gone = once(onA, 'disconnect')
   await a.kill()

@@ -7,7 +7,7 @@ import { createAdapter } from '@socket.io/redis-adapter'
 import { createClient } from 'redis'
 import { createNamespaceRouter } from '../lib/router.js'
 import { clientV4, connected, once, startServer, until } from './helpers/io.js'
-import { startNode, type NodeProcess } from './helpers/node.js'
+import { crossNode, startNode, type NodeProcess } from './helpers/node.js'
 import { startRedis } from './helpers/redis.js'
 
 const NAMESPACES = 50
@@ -22,18 +22,6 @@ async function populate(t: Test, nodes: NodeProcess[]) {
   const sockets = Array.from({ length: NAMESPACES }, (_, i) => nodes.flatMap((node) => [clientV4(t, node.url + name(i)), clientV4(t, node.url + name(i))]))
   await Promise.all(sockets.flat().map((socket) => connected(socket, 10_000)))
   return sockets
-}
-
-/** Emits from `from` into namespace `i` until a client on another node hears it; resolves with the ms it took. */
-async function crossNode(from: NodeProcess, listener: ReturnType<typeof clientV4>, i: number): Promise<number> {
-  const start = Date.now()
-  let heard = false
-  listener.once('probe', () => { heard = true })
-  await until(async () => {
-    if (!heard) await from.call('emit', { params: params(i), event: 'probe', data: null })
-    return heard
-  }, 'a cross-node broadcast arrives', 10_000)
-  return Date.now() - start
 }
 
 for (const mode of ['classic', 'sharded'] as const) {
@@ -76,7 +64,7 @@ for (const mode of ['classic', 'sharded'] as const) {
     }
     const restarted = Date.now()
     await until(async () => (await a.call('redisReady')) === true && (await b.call('redisReady')) === true, 'both nodes reconnected')
-    const ms = await crossNode(a, sockets[REMOVED]![2]!, REMOVED)
+    const ms = await crossNode(a, sockets[REMOVED]![2]!, params(REMOVED))
     t.comment(`cross-node broadcasts flow again ${Date.now() - restarted} ms after the restart (${ms} ms of probing)`)
 
     const after = await redis.subscriptions('/category/')

@@ -1,6 +1,7 @@
 // Server processes for the multi-node tests, each running test/fixtures/node-server.ts.
 import { fork, type ChildProcess } from 'node:child_process'
 import type { Test } from 'tap'
+import { until } from './io.js'
 
 export interface NodeProcess {
   port: number
@@ -79,4 +80,19 @@ export async function startNode(t: Test, env: Record<string, string | undefined>
       })
     },
   }
+}
+
+/**
+ * Emits a `probe` from `from` into the namespace of `params` until `listener`, a client on another node,
+ * hears it; resolves with the ms it took.
+ */
+export async function crossNode(from: NodeProcess, listener: { once(event: string, fn: () => void): unknown }, params: object): Promise<number> {
+  const start = Date.now()
+  let heard = false
+  listener.once('probe', () => { heard = true })
+  await until(async () => {
+    if (!heard) await from.call('emit', { params, event: 'probe', data: null })
+    return heard
+  }, 'a cross-node broadcast arrives', 10_000)
+  return Date.now() - start
 }
