@@ -7,10 +7,12 @@ import { addRoute, createRouter, findRoute } from 'rou3'
 import { compileRouter } from 'rou3/compiler'
 import { makeLookups, makeRoutes, syntax } from './routes.js'
 import { pairedRatios, roundOrder, summary } from './stats.js'
-import { compileRoutes, isProblem, parseName } from './subject.js'
+import { internal } from './subject.js'
 
+const { compileRoutes } = await internal('matcher.js')
+const { isProblem, parseName } = await internal('name.js')
 // run.js --candidate=DIR: the matcher of another build, side by side with the one under test.
-const candidate = process.env.NS_ROUTER_BENCH_CANDIDATE && (await import(new URL('matcher.js', `file://${process.env.NS_ROUTER_BENCH_CANDIDATE}/`).href))
+const candidate = process.env.NS_ROUTER_BENCH_CANDIDATE && (await internal('matcher.js', process.env.NS_ROUTER_BENCH_CANDIDATE))
 
 const byName = (routes) => Object.fromEntries(routes.map((r) => [r.name, r.path]))
 

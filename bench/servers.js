@@ -9,13 +9,13 @@ export const SEED_ROUTES = { chat: /category\/(\d+)\/item\/(\d+)\/chat/ }
 
 export const chatName = (i) => `/category/${Math.floor(i / 10)}/item/${i}/chat`
 
-/** The routers being measured: the build under test and, with run.js --candidate=DIR, another one. */
+/** The routers being measured: the build under test and, with run.js --candidate=DIR, another build of the package. */
 export const routerVariants = () => (process.env.NS_ROUTER_BENCH_CANDIDATE ? ['router', 'candidate'] : ['router'])
 
 /** How to start the server process of a variant: `candidate` is the router from the candidate build. */
 export const serverSpec = (variant) =>
   variant === 'candidate'
-    ? { variant: 'router', env: { NS_ROUTER_BENCH_DIST: process.env.NS_ROUTER_BENCH_CANDIDATE } }
+    ? { variant: 'router', env: { NS_ROUTER_BENCH_PACKAGE: process.env.NS_ROUTER_BENCH_CANDIDATE } }
     : { variant, env: {} }
 
 const welcome = (socket) => socket.emit('welcome', socket.nsp.name)
