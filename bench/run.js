@@ -50,9 +50,12 @@ if (candidate) {
   }
   process.env.NS_ROUTER_BENCH_CANDIDATE = dir
 }
+// A copy of a build inside another checkout is not that checkout's HEAD: only a checkout of its own names a commit.
 const commitOf = (dir) => {
+  const git = (...args) => execFileSync('git', ['-C', dir, ...args], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
   try {
-    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
+    if (resolve(git('rev-parse', '--show-toplevel')) !== dir) return 'another build'
+    return git('status', '--porcelain', '--untracked-files=no', 'lib') ? `${git('rev-parse', '--short', 'HEAD')} with changes to lib/` : git('rev-parse', '--short', 'HEAD')
   } catch {
     return 'another build'
   }
