@@ -48,7 +48,7 @@ export interface GateHooks {
  * gate.parent.use(admit)
  */
 export interface Gate {
-  readonly parent: { use(fn: unknown): unknown; on(event: string, fn: unknown): unknown; children?: Set<unknown> }
+  readonly parent: { use(fn: unknown): unknown; on(event: string, fn: unknown): unknown }
   /** Creates a routed namespace for server code (no `authorize`: the server is trusted). */
   create(name: string): Namespace
   /** Whether socket.io asks this parent last, so that its refusals are final. */

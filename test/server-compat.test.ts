@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import t from 'tap'
-import { accessServer, type EngineConnection } from '../lib/server-compat.js'
+import { accessServer, removeMiddleware, type EngineConnection } from '../lib/server-compat.js'
 import {
   client,
   clientFor,
@@ -9,6 +9,7 @@ import {
   EVERY_SERVER,
   isLegacyServer,
   refusal,
+  SERVER_LINES,
   startServer,
   unattachedServer,
   until,
@@ -192,3 +193,26 @@ t.test('legacyName: what each version reads from a socket.io-client 2 CONNECT be
   t.equal(current.legacyName('//category/1'), '/1', 'and reads //x as a host')
   t.equal(current.legacyName('//['), undefined, 'a name that is no URL')
 })
+
+for (const kind of SERVER_LINES) {
+  t.test(`socket.io ${versionOf(kind)}: a parent's children and a namespace's middleware`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    const server = accessServer(io)
+    const parent = io.of(/^\/kid-\d$/)
+    const kid = parent.createChild('/kid-1')
+    t.ok(parent.children.has(kid))
+    server.forgetChild(parent, kid)
+    t.notOk(parent.children.has(kid), 'out of the children the parent reaches')
+    server.forgetChild({}, kid)
+    // `/` with a middleware taken out again: a client still connects, and the middleware no longer runs.
+    let ran = 0
+    const check = (_socket: unknown, next: () => void) => { ran++; next() }
+    io.sockets.use(check)
+    removeMiddleware(io.sockets, check)
+    const list = (io.sockets._fns ?? io.sockets.fns) as unknown[]
+    t.equal(list.length, isLegacyServer(kind) ? 1 : 0, isLegacyServer(kind) ? '2.x: a pass-through in its place' : 'removed')
+    t.notOk(list.includes(check))
+    await connected(client(t, clientFor(kind), url))
+    t.equal(ran, 0)
+  })
+}
