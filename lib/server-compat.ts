@@ -28,6 +28,9 @@ const debug = createDebug('socket.io-ns-router:server-compat')
 //   namespace.run()          runs the middleware of one socket     2.1 to 4.8   (watchLeaving)
 //   namespace._preConnectSockets  Map of sockets joining           4.8          (the URL reading of legacyName)
 //   socket._cleanup()        calls nsp._remove() from 4.7 on       2.5, 4.5 to 4.8 (watchLeaving)
+//   packet.options.wsPreEncoded       a broadcast's WebSocket     engine.io 5.1 to 6.6 (socket.io 4.1 to 4.8)
+//   packet.options.wsPreEncodedFrame  encoding, shared            engine.io 6.4+, set by socket.io-adapter 2.5
+//                                                                 (withoutSharedEncoding)
 
 /**
  * The part of a socket.io server (2.1 to 4.x) the router uses. A socket.io 4 `Server` fits, and so
@@ -270,6 +273,19 @@ export function removeMiddleware(namespace: Namespace, middleware: Function): vo
   const target = namespace as unknown as { _fns?: Function[]; fns: Function[] }
   if (target._fns) return void target._fns.splice(target._fns.indexOf(middleware), 1)
   target.fns[target.fns.indexOf(middleware)] = letThrough
+}
+
+/**
+ * The options of a packet engine.io is about to send, without the WebSocket encoding a broadcast made once
+ * for all its recipients (`wsPreEncoded`, `wsPreEncodedFrame`): a recipient whose packet was rewritten
+ * needs its own. A copy: the options object the recipients share stays untouched.
+ *
+ * @example
+ * packet.options = withoutSharedEncoding(packet.options)
+ */
+export function withoutSharedEncoding(options: Record<string, unknown>): Record<string, unknown> {
+  const { wsPreEncoded: _encoded, wsPreEncodedFrame: _frame, ...own } = options
+  return own
 }
 
 function letThrough(_socket: unknown, next: () => void): void {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import t from 'tap'
-import { accessServer, removeMiddleware, type EngineConnection } from '../lib/server-compat.js'
+import { accessServer, removeMiddleware, withoutSharedEncoding, type EngineConnection } from '../lib/server-compat.js'
 import {
   client,
   clientFor,
@@ -216,3 +216,23 @@ for (const kind of SERVER_LINES) {
     t.equal(ran, 0)
   })
 }
+
+t.test('socket.io 4.8: a broadcast over WebSocket shares its encoding, which a rewritten packet leaves out', async (t) => {
+  const { io, url } = await startServer(t, '4')
+  const joined = new Promise<any>((resolve) => io.on('connection', resolve))
+  const peer = clientV4(t, url, { transports: ['websocket'] })
+  await connected(peer)
+  const socket = await joined
+  const sent = new Promise<Record<string, unknown>>((resolve) => socket.conn.once('packetCreate', (packet: any) => resolve(packet.options)))
+  const heard = new Promise((resolve) => peer.once('news', resolve))
+  io.emit('news', 'all')
+  const shared = await sent
+  t.ok('wsPreEncodedFrame' in shared, 'socket.io-adapter 2.5 encodes the frame once for every recipient')
+  const before = { ...shared }
+  const own = withoutSharedEncoding(shared)
+  t.notOk('wsPreEncodedFrame' in own)
+  t.notOk('wsPreEncoded' in withoutSharedEncoding({ wsPreEncoded: '42["news"]', compress: true }))
+  t.same(withoutSharedEncoding({ wsPreEncoded: 'x', compress: true }), { compress: true }, 'the rest kept')
+  t.same(shared, before, 'the shared options are untouched')
+  t.equal(await heard, 'all')
+})
