@@ -132,8 +132,7 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
   // Whether namespaces get session-aware adapters, whose expiry interval removal must stop.
   const sessions = server.recovery() !== undefined
   const parent = io.of(check)
-  const createChild = parent.createChild
-  parent.createChild = (name: string): Namespace => {
+  const createChild = server.replaceChildCreation(parent, (name: string): Namespace => {
     if (pendingRefusal?.name === name) {
       const throwaway = server.constructDetached(name)
       const error = pendingRefusal.error
@@ -152,7 +151,7 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
     debug('created %s for route %s', name, match.route.name)
     hooks.created(namespace, match, forClient?.claim, release)
     return namespace
-  }
+  })
 
   return {
     parent,

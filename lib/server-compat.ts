@@ -20,7 +20,8 @@ const debug = createDebug('socket.io-ns-router:server-compat')
 //   server.bind()            called by attach() with the engine    2.1 to 4.8   (onEngineConnection)
 //   engine.clients           object id → open engine.io socket     engine.io 3.2 to 6.6 (engineConnections)
 //   parent.children          Set of a ParentNamespace's children   2.1 to 4.8   (forgetChild)
-//   parent.createChild()     looked up per CONNECT it accepts      2.1 to 4.8   (watchEarlierParents)
+//   parent.createChild()     looked up per CONNECT it accepts      2.1 to 4.8   (replaceChildCreation,
+//                                                                               watchEarlierParents)
 //   namespace._fns           middleware list, copied by run()      3.0 to 4.8   (compactMiddleware, removeMiddleware)
 //   namespace.fns            the same                              2.1 to 2.5
 //   namespace._remove()      called when a socket leaves           3.0 to 4.8   (watchLeaving)
@@ -96,6 +97,11 @@ export interface ServerAccess {
    */
   watchEarlierParents(parent: unknown, listener: (name: string) => void): { readonly count: number; stop(): void }
   sockets(namespace: Namespace): Socket[]
+  /**
+   * Makes `create` what socket.io calls to create a child of `parent` for each CONNECT its check accepts,
+   * and returns socket.io's own (call it with the parent as `this`).
+   */
+  replaceChildCreation(parent: object, create: (name: string) => Namespace): (this: unknown, name: string) => Namespace
   /** Takes a removed namespace out of its parent's children, which the parent's `use` and `on` reach. */
   forgetChild(parent: object, namespace: Namespace): void
   /**
@@ -209,6 +215,13 @@ export function accessServer(io: ServerLike): ServerAccess {
     sockets(namespace) {
       const sockets = (namespace as any).sockets
       return sockets instanceof Map ? [...sockets.values()] : Object.values(sockets)
+    },
+    // socket.io looks `createChild` up on the parent for each CONNECT its check accepts (2.1 to 4.8).
+    replaceChildCreation(parent, create) {
+      const target = parent as { createChild: (name: string) => Namespace }
+      const own = target.createChild
+      target.createChild = create
+      return own
     },
     // `children`: a Set on every ParentNamespace since 2.1.0.
     forgetChild(parent, namespace) {

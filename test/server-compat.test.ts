@@ -214,6 +214,18 @@ for (const kind of SERVER_LINES) {
     t.notOk(list.includes(check))
     await connected(client(t, clientFor(kind), url))
     t.equal(ran, 0)
+
+    // The creation of a function parent's children, for each CONNECT its check accepts.
+    const checked = io.of((_name: string, _auth: unknown, next: (error: null, allow: boolean) => void) => next(null, true))
+    const asked: string[] = []
+    const own = server.replaceChildCreation(checked, (name) => {
+      asked.push(name)
+      return own.call(checked, name)
+    })
+    t.equal(checked.createChild('/made-here').name, '/made-here', "socket.io's own creation goes through it")
+    await connected(client(t, clientFor(kind), url + '/made-by-connect'))
+    t.same(asked, ['/made-here', '/made-by-connect'])
+    t.ok(checked.children.has(server.lookup('/made-by-connect')), "socket.io's own creation made it a child")
   })
 }
 
