@@ -97,7 +97,8 @@ t.test('each adapter kind is recognised as itself and nothing else', async (t) =
   ioSharded.adapter(createShardedAdapter(spub, ssub) as any)
   const ioStreams = new Server()
   const [streamsClient] = await v4Clients(t, redis)
-  ioStreams.adapter(createStreamsAdapter(streamsClient) as any)
+  // A short block, so that its stream reader sees the end of its last adapter soon.
+  ioStreams.adapter(createStreamsAdapter(streamsClient, { blockTimeInMs: 100 }) as any)
   const ioSessions = new Server({ connectionStateRecovery: {} })
   const ioMemory = new Server()
   const servers: Array<[Kind, any]> = [
@@ -142,7 +143,7 @@ t.test('each adapter kind is recognised as itself and nothing else', async (t) =
   const connections = async () => String(await redis.client.sendCommand(['CLIENT', 'LIST'])).trim().split('\n').length
   const before = await connections()
   for (const [, io] of servers.slice(1)) for (const nsp of io._nsps.values()) await nsp.adapter.close?.()
-  await until(async () => (await connections()) <= before - 2, "the streams adapter's own clients are gone")
+  await until(async () => (await connections()) <= before - 2, "the streams adapter's own clients are gone", 15_000)
 })
 
 t.test('socket.io-redis 5.x and 6.x: the listeners their constructors add, and their subscriptions undone', async (t) => {
