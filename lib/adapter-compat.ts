@@ -16,8 +16,8 @@ import createDebug from 'debug'
 //   socket.io-redis 5.x/6.x and      onrequest, looked up per message on node-redis v4 (redis-adapter 7.1+),
 //   @socket.io/redis-adapter         bound at construction with other clients
 //   @socket.io/redis-adapter 8.2+    ShardedRedisAdapter (createShardedAdapter): channel, subClient
-//   redis-streams-adapter 0.3        RedisStreamsAdapter: uid; its Pub/Sub channels `<prefix>#<nsp>#` and
-//                                    `<prefix>#<nsp>#<uid>#`
+//   redis-streams-adapter 0.1+       RedisStreamsAdapter, uid
+//   redis-streams-adapter 0.3+       its Pub/Sub channels `<prefix>#<nsp>#` and `<prefix>#<nsp>#<uid>#`
 //   socket.io-adapter 2.5+           SessionAwareAdapter (connectionStateRecovery, socket.io 4.6+):
 //                                    sessions, packets, maxDisconnectionDuration
 // The in-memory adapter and @socket.io/cluster-adapter need no recognition: the router reads nothing
@@ -96,7 +96,8 @@ export function isShardedRedisAdapter(adapter: object): boolean {
 }
 
 /**
- * @socket.io/redis-streams-adapter (0.3): the class RedisStreamsAdapter, with the `uid` its channels carry.
+ * @socket.io/redis-streams-adapter (0.1 and later): the class RedisStreamsAdapter, with the `uid` its channels
+ * carry (0.3 and later).
  *
  * @example
  * if (isStreamsAdapter(adapter)) releaseStreams(namespace, adapter)
