@@ -48,7 +48,7 @@ export interface GateHooks {
  * gate.parent.use(admit)
  */
 export interface Gate {
-  readonly parent: { use(fn: unknown): unknown; on(event: string, fn: unknown): unknown; children?: Set<unknown> }
+  readonly parent: { use(fn: unknown): unknown; on(event: string, fn: unknown): unknown }
   /** Creates a routed namespace for server code (no `authorize`: the server is trusted). */
   create(name: string): Namespace
   /** Whether socket.io asks this parent last, so that its refusals are final. */
@@ -132,8 +132,7 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
   // Whether namespaces get session-aware adapters, whose expiry interval removal must stop.
   const sessions = server.recovery() !== undefined
   const parent = io.of(check)
-  const createChild = parent.createChild
-  parent.createChild = (name: string): Namespace => {
+  const createChild = server.replaceChildCreation(parent, (name: string): Namespace => {
     if (pendingRefusal?.name === name) {
       const throwaway = server.constructDetached(name)
       const error = pendingRefusal.error
@@ -152,7 +151,7 @@ export function createGate(io: ServerLike, hooks: GateHooks): Gate {
     debug('created %s for route %s', name, match.route.name)
     hooks.created(namespace, match, forClient?.claim, release)
     return namespace
-  }
+  })
 
   return {
     parent,
