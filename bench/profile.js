@@ -3,7 +3,8 @@
 // once with --cpu-prof, the clients go to them in turn, and the profiles are compared per connection
 // (µs of CPU samples), by package and by function, so what one variant spends over another shows.
 // With NS_ROUTER_BENCH_CANDIDATE=DIR, the variant `candidate` is the router of that build.
-// Profiles are written to bench/results/profiles/ (not checked in).
+// Profiles are written to bench/results/profiles/ (not checked in). Last, per router variant, the router's own
+// time by function: what to attribute a router's extra CPU per join or creation to.
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { spawn } from './proc.js'
@@ -56,6 +57,7 @@ function read(dir) {
   const perSample = (profile.endTime - profile.startTime) / profile.samples.length
   const byPackage = new Map()
   const byFunction = new Map()
+  const ownByFunction = new Map()
   let underRouter = 0
   const add = (map, key, n) => map.set(key, (map.get(key) ?? 0) + n)
   const counts = new Map()
@@ -74,10 +76,21 @@ function read(dir) {
       if (packageOf(url) === 'socket.io-ns-router') routerSeen = true
     }
     if (routerSeen && !handler) underRouter += count
+    // The router's own time: the innermost router frame, with what it called of Node itself (Map, Set,
+    // listeners, timers), but not through another package (socket.io's own work, or the benchmark's handler).
+    let through = false
+    for (let at = id; at !== undefined; at = parents.get(at)) {
+      const frame = nodes.get(at).callFrame
+      if (packageOf(frame.url) === 'socket.io-ns-router') {
+        if (!through) add(ownByFunction, `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/esm\//, '')}:${frame.lineNumber + 1}`, count)
+        break
+      }
+      if (/node_modules|\/bench\//.test(frame.url)) through = true
+    }
   }
   const scale = perSample / (Number(clients) * rounds)
   const per = (map) => new Map([...map].map(([k, v]) => [k, v * scale]))
-  return { byPackage: per(byPackage), byFunction: per(byFunction), underRouter: underRouter * scale, busy: [...byPackage.values()].reduce((a, b) => a + b, 0) * scale }
+  return { byPackage: per(byPackage), byFunction: per(byFunction), ownByFunction: per(ownByFunction), underRouter: underRouter * scale, busy: [...byPackage.values()].reduce((a, b) => a + b, 0) * scale }
 }
 
 const profiles = servers.map((s) => ({ variant: s.variant, ...read(s.dir) }))
@@ -96,3 +109,8 @@ console.log(`busy CPU per connection: ${profiles.map((p) => `${p.variant} ${p.bu
 console.log(`with a router function on the stack: ${profiles.map((p) => `${p.variant} ${p.underRouter.toFixed(0)} µs`).join(', ')}`)
 table('by package', 'byPackage', 12)
 table('by function', 'byFunction', 30)
+for (const p of profiles.filter((p) => p.ownByFunction.size > 0)) {
+  const own = [...p.ownByFunction].sort((a, b) => b[1] - a[1])
+  console.log(`\n${p.variant}: the router's own time, ${own.reduce((a, [, v]) => a + v, 0).toFixed(1)} µs per connection (its functions and what they call of Node, not through socket.io or the handler)`)
+  for (const [k, v] of own.slice(0, 40)) console.log(`${pad(v)}  ${k}`)
+}

@@ -72,6 +72,8 @@ export function forwardedFor(trustedProxies: readonly string[]): ClientKey {
  * const key = clientKeyOf(connection, addressKey)
  */
 export function clientKeyOf(connection: EngineConnection, key: ClientKey): string {
+  // The default key needs no handshake object: every creating connection asks (bench/README.md).
+  if (key === addressKey) return networkOf(connection.remoteAddress ?? '')
   const request = connection.request
   let query: ClientHandshake['query'] | undefined
   const handshake: ClientHandshake = {
@@ -108,6 +110,8 @@ function networkAddress(address: string): string {
 }
 
 function networkOf(address: string): string {
+  // Without a colon it is neither IPv6 nor IPv4-mapped: as it is, without a regex test.
+  if (!address.includes(':')) return address
   const plain = networkAddress(address)
   if (isIP(plain) !== 6) return plain
   const [head = '', tail = ''] = plain.split('::')

@@ -46,4 +46,7 @@ t.test('clientKeyOf: the handshake of a real connection; a broken key function f
   t.equal(clientKeyOf(connection, () => 42 as unknown as string), '127.0.0.3', 'not a string')
   t.equal(clientKeyOf({ on() {}, removeListener() {}, request: { url: '/x?a=1&a=2&b=3' } }, (h) => JSON.stringify(h)), JSON.stringify({ address: '', headers: {}, query: { a: ['1', '2'], b: '3' } }), 'repeated query keys, and no address')
   t.equal(clientKeyOf({ on() {}, removeListener() {} }, (h) => JSON.stringify(h.query)), '{}', 'no request at all')
+  t.equal(clientKeyOf(connection, addressKey), '127.0.0.3', 'the default key, read without a handshake object')
+  t.equal(clientKeyOf({ on() {}, removeListener() {}, remoteAddress: '::ffff:203.0.113.7' }, addressKey), '203.0.113.7', 'the default key, IPv4-mapped')
+  t.equal(clientKeyOf({ on() {}, removeListener() {} }, addressKey), '', 'the default key, no address')
 })
