@@ -1,7 +1,25 @@
 import createDebug from 'debug'
+import mittDefault from 'mitt'
 import type { Emitter, EventType, Handler, WildcardHandler } from 'mitt'
 
 const debug = createDebug('socket.io-ns-router:safe-emit')
+
+type MittFactory = <Events extends Record<EventType, unknown>>() => Emitter<Events>
+
+// mitt 3.0.1 ships CommonJS-style types without "type": under `module: nodenext` its default import
+// type-checks as the module object (developit/mitt#191) while it runs as the factory. One cast, here.
+const mitt = mittDefault as unknown as MittFactory
+
+/**
+ * Creates a typed mitt emitter.
+ *
+ * @example
+ * const emitter = createEmitter<{ ping: { at: number } }>()
+ * emitter.on('ping', ({ at }) => at)
+ */
+export function createEmitter<Events extends Record<EventType, unknown>>(): Emitter<Events> {
+  return mitt<Events>()
+}
 
 /**
  * Calls a user callback so that neither a throw nor a rejected promise escapes: both go to `report`.

@@ -1,6 +1,5 @@
 import t from 'tap'
-import { createEmitter } from '../lib/emitter.js'
-import { callSafely, safeEmit } from '../lib/safe-emit.js'
+import { callSafely, createEmitter, safeEmit } from '../lib/safe-emit.js'
 
 t.test('every handler runs even when one throws or rejects; all failures are reported', async (t) => {
   const emitter = createEmitter<{ ev: number }>()
