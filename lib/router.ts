@@ -3,7 +3,7 @@ import type { Emitter } from 'mitt'
 import type { Namespace, Socket } from 'socket.io'
 import { guardAdapterClients, subscriptionsConfirmed } from './adapter-cleanup.js'
 import { clientKeyOf } from './client-key.js'
-import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
+import { codes, NamespaceRouterError, type ErrorCode, type RefusalError } from './errors.js'
 import { createGate } from './gate.js'
 import { fromEntries } from './from-entries.js'
 import { createLifecycle, type Claim } from './lifecycle.js'
@@ -14,7 +14,8 @@ import { isProblem, parseName } from './name.js'
 import { resolveOptions, type RouterOptions } from './options.js'
 import { guardRoot } from './root.js'
 import { createRouteWide, type RouteHandle } from './route-wide.js'
-import { createEmitter, safeEmit } from './safe-emit.js'
+import { createRefusals } from './refusals.js'
+import { createEmitter, reporter, safeEmit } from './safe-emit.js'
 import { accessServer, type EngineConnection, type ServerLike } from './server-compat.js'
 import type { Authorize, AuthorizeContext, AuthorizeOutcome, ParamsOf, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
 
@@ -106,7 +107,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const server = accessServer(io)
   // Internally untyped: the per-route event types are only for the router's users.
   const emitter = createEmitter<Record<string, unknown>>()
-  const refusals: Record<string, number> = {}
+  const refusals = createRefusals(emitter)
   let created = 0
   // The Redis clients the adapters share, guarded while the router lives: a broadcast in flight when Redis
   // goes away must not end the process (adapter-cleanup.ts). Those of the main namespace's adapter at once,
@@ -122,15 +123,8 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   // Whether an event has a handler: its payload is only built then.
   const listened = (type: string): boolean => (emitter.all.get(type)?.length ?? 0) + (emitter.all.get('*')?.length ?? 0) > 0
 
-  const report = (during: string, route?: string, name?: string) => (error: unknown) =>
-    safeEmit(emitter, 'error', { error, during, route, name }, (failure) => debug('error handler failed: %O', failure))
-
-  const refusal = (code: ErrorCode, message: string, name: string, route?: string): RefusalError => {
-    debug('refused %s: %s', name.slice(0, 100), code)
-    refusals[code] = (refusals[code] ?? 0) + 1
-    safeEmit(emitter, 'refused', { code, message, name, route }, report('refused handler', route, name))
-    return new RefusalError(code, message)
-  }
+  const report = (during: string, route?: string, name?: string) => reporter(emitter, during, route, name)
+  const refusal = refusals.refuse
 
   // Namespaces are only ever created under canonical names; other spellings are aliased per
   // connection before socket.io sees them (namespace-alias.ts), or refused.
@@ -369,7 +363,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       const names = [...matcher.routes.keys()]
       const byRoute = fromEntries(names.map((route) => [route, counts.byRoute[route] ?? 0] as const))
       const socketsByRoute = fromEntries(names.map((route) => [route, counts.socketsByRoute[route] ?? 0] as const))
-      return { ...counts, byRoute, socketsByRoute, refusals: { ...refusals }, created }
+      return { ...counts, byRoute, socketsByRoute, refusals: refusals.counts(), created }
     },
     async close() {
       if (closed) return

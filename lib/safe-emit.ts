@@ -73,6 +73,17 @@ export function safeEmit<Events extends Record<EventType, unknown>, Key extends 
   }
 }
 
+/**
+ * The reporter of a failed router callback: the failure becomes the router's `error` event, saying
+ * during what it happened. A failing `error` handler is only logged.
+ *
+ * @example
+ * safeEmit(emitter, 'refused', payload, reporter(emitter, 'refused handler', 'chat', '/c/1'))
+ */
+export function reporter(emitter: Emitter<Record<string, unknown>>, during: string, route?: string, name?: string): (error: unknown) => void {
+  return (error) => safeEmit(emitter, 'error', { error, during, route, name }, (failure) => debug('error handler failed: %O', failure))
+}
+
 // A handler's result: a rejected promise is reported like a throw. The payload goes to `report`, so that
 // one reporter serves every emit and none is made per emit.
 function settle<P>(result: unknown, report: (error: unknown, payload: P) => void, payload: P): void {
