@@ -1,6 +1,7 @@
 import createDebug from 'debug'
 import type { Emitter } from 'mitt'
 import type { Namespace, Socket } from 'socket.io'
+import { createAuthorizer } from './authorize.js'
 import { guardAdapterClients, subscriptionsConfirmed } from './adapter-cleanup.js'
 import { clientKeyOf } from './client-key.js'
 import { codes, NamespaceRouterError, type ErrorCode, type RefusalError } from './errors.js'
@@ -15,9 +16,9 @@ import { resolveOptions, type RouterOptions } from './options.js'
 import { guardRoot } from './root.js'
 import { createRouteWide, type RouteHandle } from './route-wide.js'
 import { createRefusals } from './refusals.js'
-import { createEmitter, reporter, safeEmit } from './safe-emit.js'
+import { createEmitter, listened, reporter, safeEmit } from './safe-emit.js'
 import { accessServer, type EngineConnection, type ServerLike } from './server-compat.js'
-import type { Authorize, AuthorizeContext, AuthorizeOutcome, ParamsOf, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
+import type { ParamsOf, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
 
 // Object.hasOwn is Node 16.9+: legacy servers run older Node.
 const { hasOwnProperty } = Object.prototype
@@ -108,6 +109,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   // Internally untyped: the per-route event types are only for the router's users.
   const emitter = createEmitter<Record<string, unknown>>()
   const refusals = createRefusals(emitter)
+  const authorizer = createAuthorizer(emitter, server.generation)
   let created = 0
   // The Redis clients the adapters share, guarded while the router lives: a broadcast in flight when Redis
   // goes away must not end the process (adapter-cleanup.ts). Those of the main namespace's adapter at once,
@@ -119,9 +121,6 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   // before any check: stand-in → the name the client asked for.
   const standIns = new Map<string, string>()
   let standInCount = 0
-
-  // Whether an event has a handler: its payload is only built then.
-  const listened = (type: string): boolean => (emitter.all.get(type)?.length ?? 0) + (emitter.all.get('*')?.length ?? 0) > 0
 
   const report = (during: string, route?: string, name?: string) => reporter(emitter, during, route, name)
   const refusal = refusals.refuse
@@ -136,27 +135,6 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const resolve = (name: unknown): RouteMatch | undefined => {
     const found = classify(name)
     return typeof found === 'string' ? undefined : found
-  }
-
-  // Only for routes that have an authorize: the others are let through at once, with no promise and
-  // no microtask per CONNECT (bench/README.md).
-  // Timed only when someone listens to `authorized`: process.hrtime, not performance.now, for Node 10.
-  const authorize = async (check: Authorize, match: RouteMatch, context: Omit<AuthorizeContext, 'route' | 'params' | 'captures'>): Promise<boolean> => {
-    const route = match.route.name
-    const started = listened('authorized') ? process.hrtime() : undefined
-    let outcome: AuthorizeOutcome
-    try {
-      outcome = (await check({ ...context, route, params: match.params, captures: match.captures })) === true ? 'allowed' : 'denied'
-    } catch (error) {
-      report('authorize', route, context.name)(error)
-      outcome = 'error'
-    }
-    if (started) {
-      const [seconds, nanoseconds] = process.hrtime(started)
-      const payload = { route, phase: context.phase, name: context.name, outcome, durationMs: seconds * 1e3 + nanoseconds / 1e6 }
-      safeEmit(emitter, 'authorized', payload, report('authorized handler', route, context.name))
-    }
-    return outcome === 'allowed'
   }
 
   // Runs first in every routed namespace: createChild copies the parent's middleware to each child.
@@ -182,8 +160,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     if (!match) return next(refusal(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
     const check = match.route.authorize
     if (!check) return next()
-    const auth = objectOrEmpty(server.generation === 4 ? socket.handshake.auth : socket.handshake.query)
-    void authorize(check, match, { phase: 'join', name: socket.nsp.name, auth, handshake: socket.handshake, socket }).then((allowed) => {
+    void authorizer.join(check, match, socket).then((allowed) => {
       if (allowed) return next()
       next(refusal(codes.FORBIDDEN, 'not authorized to join this namespace', socket.nsp.name, match.route.name))
       lifecycle.settle(socket, false)
@@ -236,10 +213,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     refuse: refusal,
     capRefusal,
     claim,
-    authorizeCreation(match, name, auth) {
-      const check = match.route.authorize
-      return check ? authorize(check, match, { phase: 'create', name, auth: objectOrEmpty(auth), handshake: undefined, socket: undefined }) : true
-    },
+    authorizeCreation: authorizer.creation,
     isLive: (namespace) => lifecycle.matchOf(namespace) !== undefined,
     created(namespace, match, creation, release) {
       guardAdapterClients(namespace, guarded)
@@ -248,7 +222,7 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       bridgeGenerations(namespace)
       lifecycle.adopt(namespace, match, creation, release)
       created++
-      if (listened('namespace.created')) {
+      if (listened(emitter, 'namespace.created')) {
         safeEmit(emitter, 'namespace.created', { route: match.route.name, name: namespace.name, namespace }, report('namespace.created handler', match.route.name, namespace.name))
       }
     },
@@ -381,9 +355,4 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       debug('closed')
     },
   }
-}
-
-function objectOrEmpty(value: unknown): Readonly<Record<string, unknown>> {
-  // socket.io 2.x hands a buffered CONNECT's index over as its query (see README, "socket.io versions").
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
 }

@@ -74,6 +74,16 @@ export function safeEmit<Events extends Record<EventType, unknown>, Key extends 
 }
 
 /**
+ * Whether an event has a handler (its own or `'*'`): a costly payload is only built then.
+ *
+ * @example
+ * if (listened(emitter, 'authorized')) safeEmit(emitter, 'authorized', timed(), report)
+ */
+export function listened(emitter: Emitter<Record<string, unknown>>, type: string): boolean {
+  return (emitter.all.get(type)?.length ?? 0) + (emitter.all.get('*')?.length ?? 0) > 0
+}
+
+/**
  * The reporter of a failed router callback: the failure becomes the router's `error` event, saying
  * during what it happened. A failing `error` handler is only logged.
  *
