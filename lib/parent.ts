@@ -1,9 +1,10 @@
 import createDebug from 'debug'
 import type { Emitter } from 'mitt'
 import type { Namespace, Socket } from 'socket.io'
-import { guardAdapterClients, subscriptionsConfirmed, withProcessListeners } from './adapter-cleanup.js'
+import { guardAdapterClients, withProcessListeners } from './adapter-cleanup.js'
 import type { Authorizer } from './authorize.js'
 import { codes, type RefusalError } from './errors.js'
+import type { Join } from './join.js'
 import type { Claim, Lifecycle } from './lifecycle.js'
 import { classify, resolve, type Matcher, type RouteMatch } from './matcher.js'
 import { bridgeGenerations } from './mixed-cluster.js'
@@ -57,7 +58,7 @@ export function openParent(io: ServerLike): OpenedParent {
  * The steps below the parent namespace, and the router's emitter for its events.
  *
  * @example
- * const steps: ParentSteps = { server, matcher, maxNameLength: 256, emitter, refusals, quotas, authorizer, members }
+ * const steps: ParentSteps = { server, matcher, maxNameLength: 256, emitter, refusals, quotas, authorizer, members, join }
  */
 export interface ParentSteps {
   readonly server: ServerAccess
@@ -70,6 +71,8 @@ export interface ParentSteps {
   readonly authorizer: Authorizer
   /** The membership of the namespaces the parent creates (lifecycle.ts), over `opened.namespace`. */
   readonly members: Lifecycle
+  /** The way of a socket into a routed namespace: the parent's middleware and `connection` listener. */
+  readonly join: Join
 }
 
 /**
@@ -98,14 +101,13 @@ export interface Parent {
  * invalid or unrouted (if no later parent could take it), when a limit is reached (quotas.ts), or when
  * the route's `authorize` says no; the refusal still reaches the client with its code, through a
  * namespace object that refuses it in middleware and is unregistered in the same turn. A socket joining
- * a routed namespace goes through the parent's middleware: the connection's bound, the new namespace's
- * adapter subscriptions, and the route's `authorize` in its 'join' phase.
+ * a routed namespace goes through `join`, which every child gets from the parent.
  *
  * @example
- * const parent = createParent(io, opened, { server, matcher, maxNameLength: 256, emitter, refusals, quotas, authorizer, members })
+ * const parent = createParent(io, opened, { server, matcher, maxNameLength: 256, emitter, refusals, quotas, authorizer, members, join })
  */
 export function createParent(io: ServerLike, opened: OpenedParent, steps: ParentSteps): Parent {
-  const { server, matcher, maxNameLength, emitter, refusals, quotas, authorizer, members } = steps
+  const { server, matcher, maxNameLength, emitter, refusals, quotas, authorizer, members, join } = steps
   let pendingRefusal: { name: string; error: RefusalError } | undefined
   // Set while socket.io creates the namespace a client's CONNECT asked for, with the match the check
   // made: matching the name again would double the router's share of a creation.
@@ -147,53 +149,9 @@ export function createParent(io: ServerLike, opened: OpenedParent, steps: Parent
   const aliases = createAliases(decide, (serverName) => standIns.delete(serverName), legacy)
   const stopWatching = server.onEngineConnection(aliases.watch)
 
-  // Runs first in every routed namespace: createChild copies the parent's middleware to each child.
-  const admit = (socket: Socket, next: (error?: Error) => void): void => {
-    const match = members.matchOf(socket.nsp)
-    // socket.io 4.8 creates a socket a microtask after it looked its namespace up: the namespace
-    // may have been removed in between, and a socket must not join a removed namespace.
-    if (!match) return next(refusals.refuse(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
-    if (members.enter(socket)) return next(quotas.connectionRefusal(socket.nsp.name, match.route.name))
-    // The CONNECT ack waits until other nodes' broadcasts reach this node's new namespace: a client that is
-    // connected misses none. Only a namespace whose adapter's subscriptions are not confirmed yet waits.
-    const subscribing = subscriptionsConfirmed(socket.nsp)
-    if (subscribing) return void subscribing.then(() => admitted(socket, next))
-    admitted(socket, next, match)
-  }
-
-  // The parent's middleware, past the connection's bound.
-  const admitted = (socket: Socket, next: (error?: Error) => void, known?: RouteMatch): void => {
-    const match = known ?? members.matchOf(socket.nsp)
-    // Removed while its subscriptions were being confirmed (router.close()).
-    if (!match) return next(refusals.refuse(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
-    const check = match.route.authorize
-    if (!check) return next()
-    void authorizer.join(check, match, socket).then((allowed) => {
-      if (allowed) return next()
-      next(refusals.refuse(codes.FORBIDDEN, 'not authorized to join this namespace', socket.nsp.name, match.route.name))
-      members.settle(socket, false)
-    })
-  }
-
-  // Event names built once per route, and a failure report built only for a failure: this runs for every
-  // socket that joins.
-  const joinEvents = new Map<string, string>()
-  const reportJoin = (error: unknown, payload: unknown): void => {
-    const { route, namespace } = payload as { route: string; namespace: Namespace }
-    reporter(emitter, 'dynamic.group handler', route, namespace.name)(error)
-  }
-  const announce = (socket: Socket): void => {
-    // Only live children of the parent carry this listener (removal drops it).
-    const match = members.matchOf(socket.nsp) as RouteMatch
-    members.settle(socket, true)
-    const route = match.route.name
-    let type = joinEvents.get(route)
-    if (type === undefined) joinEvents.set(route, (type = `dynamic.group.${route}`))
-    const payload = { route, socket, namespace: socket.nsp, params: match.params, captures: match.captures }
-    safeEmit(emitter, type, payload, reportJoin)
-  }
-  parent.use(admit)
-  parent.on('connection', announce)
+  // Runs first in every routed namespace: createChild copies the parent's middleware and listeners to each child.
+  parent.use(join.admit)
+  parent.on('connection', join.announce)
 
   const createChild = parent.createChild
   parent.createChild = (name: string): Namespace => {

@@ -1,6 +1,8 @@
 import createDebug from 'debug'
 import type { Socket } from 'socket.io'
-import { codes, type ErrorCode } from './errors.js'
+import { codes } from './errors.js'
+import { classify, type Matcher } from './matcher.js'
+import type { Refusals } from './refusals.js'
 import type { ServerLike } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:root')
@@ -12,15 +14,16 @@ const { hasOwnProperty } = Object.prototype
  * What {@link guardRoot} needs from the router.
  *
  * @example
- * const options: RootGuardOptions = { queryKey: 'ns', policy: 'refuse', classify, refuse }
+ * const options: RootGuardOptions = { queryKey: 'ns', policy: 'refuse', matcher, maxNameLength: 256, refusals }
  */
 export interface RootGuardOptions {
   readonly queryKey: string
   readonly policy: 'ignore' | 'disconnect' | 'refuse'
-  /** The refusal code for an `ns` value, or undefined when it names a routed namespace. */
-  readonly classify: (value: string) => ErrorCode | undefined
-  /** Records a refusal and returns the error to send. */
-  readonly refuse: (code: ErrorCode, message: string, name: string) => Error
+  /** The routes an `ns` value must name (a canonical name of a route). */
+  readonly matcher: Matcher
+  readonly maxNameLength: number
+  /** Where refusals are recorded. */
+  readonly refusals: Refusals
 }
 
 /**
@@ -29,16 +32,16 @@ export interface RootGuardOptions {
  * middleware error for `'refuse'`. Returns the function that detaches it.
  *
  * @example
- * const detach = guardRoot(io, { queryKey: 'ns', policy: 'refuse', classify, refuse })
+ * const detach = guardRoot(io, { queryKey: 'ns', policy: 'refuse', matcher, maxNameLength: 256, refusals })
  */
 export function guardRoot(io: ServerLike, options: RootGuardOptions): () => void {
-  const { queryKey, policy, classify, refuse } = options
+  const { queryKey, policy, matcher, maxNameLength, refusals } = options
   const judge = (socket: Socket): Error | undefined => {
     const read = readQueryValue(socket.handshake.query, queryKey)
-    const code = read.ok ? classify(read.value) : read.code
-    if (!code) return undefined
-    debug('%s on /: %s', policy, code)
-    return refuse(code, `the "${queryKey}" query names no routed namespace`, read.ok ? read.value : '/')
+    const found = read.ok ? classify(matcher, read.value, maxNameLength) : read.code
+    if (typeof found !== 'string') return undefined
+    debug('%s on /: %s', policy, found)
+    return refusals.refuse(found, `the "${queryKey}" query names no routed namespace`, read.ok ? read.value : '/')
   }
   if (policy === 'ignore') return () => {}
   const root = io.sockets

@@ -4,9 +4,10 @@ import type { Namespace } from 'socket.io'
 import { createAuthorizer } from './authorize.js'
 import { codes, NamespaceRouterError } from './errors.js'
 import { fromEntries } from './from-entries.js'
-import { classify, compileRoutes, resolve, type Matcher } from './matcher.js'
+import { compileRoutes, resolve, type Matcher } from './matcher.js'
 import { bridgeGenerations } from './mixed-cluster.js'
 import { resolveOptions, type RouterOptions } from './options.js'
+import { createJoin } from './join.js'
 import { createLifecycle } from './lifecycle.js'
 import { openParent, createParent } from './parent.js'
 import { createQuotas } from './quotas.js'
@@ -116,17 +117,10 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const quotas = createQuotas(members, refusals, settings)
   const authorizer = createAuthorizer(emitter, server.generation)
   const { maxNameLength } = settings
-  const parent = createParent(io, opened, { server, matcher, maxNameLength, emitter, refusals, quotas, authorizer, members })
+  const join = createJoin({ members, quotas, authorizer, refusals, emitter })
+  const parent = createParent(io, opened, { server, matcher, maxNameLength, emitter, refusals, quotas, authorizer, members, join })
   const wide = createRouteWide(io, server, matcher, members)
-  const detachRoot = guardRoot(io, {
-    queryKey: settings.query,
-    policy: settings.unmatched,
-    classify: (value) => {
-      const found = classify(matcher, value, maxNameLength)
-      return typeof found === 'string' ? found : undefined
-    },
-    refuse: refusals.refuse,
-  })
+  const detachRoot = guardRoot(io, { queryKey: settings.query, policy: settings.unmatched, matcher, maxNameLength, refusals })
   // `/` spans a mixed socket.io 2/4 cluster too (the v2 clients' `ns` query arrives on it). Its bridge stays
   // after close(): it only makes `/` work with the other generation's nodes.
   bridgeGenerations(io.sockets)

@@ -1,7 +1,10 @@
+import { createAdapter } from '@socket.io/redis-adapter'
+import { createClient } from 'redis'
 import t, { type Test } from 'tap'
 import type { Namespace } from 'socket.io'
 import type { Authorizer } from '../lib/authorize.js'
 import { codes, RefusalError } from '../lib/errors.js'
+import { createJoin } from '../lib/join.js'
 import type { Claim, Lifecycle } from '../lib/lifecycle.js'
 import { compileRoutes, type RouteMatch } from '../lib/matcher.js'
 import { createParent, openParent } from '../lib/parent.js'
@@ -23,6 +26,7 @@ import {
   versionOf,
   type ServerKind,
 } from './helpers/io.js'
+import { startRedis } from './helpers/redis.js'
 
 const matcher = compileRoutes({ room: '/room/:id', guarded: { path: '/guarded/:id', authorize: () => true } })
 
@@ -39,8 +43,9 @@ interface Steering {
 
 // A parent over a real server, with its limits, authorizer and membership replaced by plain ones the
 // tests steer; names, refusals and the `//` aliases are the real ones.
-async function setup(t: Test, kind: ServerKind = '4', overrides: Partial<Steering> = {}) {
+async function setup(t: Test, kind: ServerKind = '4', overrides: Partial<Steering> = {}, prepare?: (io: any) => void) {
   const { io, url } = await startServer(t, kind)
+  prepare?.(io)
   const server = accessServer(io)
   const live = new Map<unknown, RouteMatch>()
   const created: [string, boolean][] = []
@@ -89,7 +94,9 @@ async function setup(t: Test, kind: ServerKind = '4', overrides: Partial<Steerin
     removeAll: async () => {},
   } as unknown as Lifecycle
   const opened = openParent(io)
-  const parent = createParent(io, opened, { server, matcher, maxNameLength: 256, emitter, refusals: createRefusals(emitter), quotas, authorizer, members })
+  const refusals = createRefusals(emitter)
+  const join = createJoin({ members, quotas, authorizer, refusals, emitter })
+  const parent = createParent(io, opened, { server, matcher, maxNameLength: 256, emitter, refusals, quotas, authorizer, members, join })
   const gate = {
     parent: opened.namespace as { on(event: string, fn: unknown): unknown; children?: Set<unknown> },
     create: parent.create,
@@ -326,4 +333,22 @@ t.test('an opened parent answers no until the parent is made, then counts its cr
   const { parent, url: other } = await setup(t)
   await connected(clientV4(t, other + '/room/1'))
   t.equal(parent.created(), 1)
+})
+
+t.test("close gives back the guards of the adapters' Redis clients", async (t) => {
+  const redis = await startRedis(t)
+  const [pub, sub] = [createClient({ url: redis.url }), createClient({ url: redis.url })]
+  for (const client of [pub, sub]) client.on('error', () => {})
+  await Promise.all([pub.connect(), sub.connect()])
+  // A guard wraps methods of each client as own properties (redis-faults.ts), and its release takes them away.
+  const wrapped = () => Object.keys(pub).length + Object.keys(sub).length
+  let before = 0
+  const { parent } = await setup(t, '4', {}, (io) => {
+    io.adapter(createAdapter(pub, sub))
+    before = wrapped()
+  })
+  t.ok(wrapped() > before, 'guarded while the router lives')
+  await parent.close()
+  t.equal(wrapped(), before, 'and no longer once it is closed')
+  await Promise.all([pub.quit(), sub.quit()])
 })

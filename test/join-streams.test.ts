@@ -1,4 +1,4 @@
-// The join race of parent-join.test.ts on @socket.io/redis-streams-adapter 0.3.x, with and without
+// The join race of join.test.ts on @socket.io/redis-streams-adapter 0.3.x, with and without
 // sharded Pub/Sub: its broadcasts go through a stream every node reads, so no join waits for them.
 import t from 'tap'
 import { startNode } from './helpers/node.js'

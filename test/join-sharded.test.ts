@@ -1,4 +1,4 @@
-// The join race of parent-join.test.ts on @socket.io/redis-adapter's sharded adapter, in both
+// The join race of join.test.ts on @socket.io/redis-adapter's sharded adapter, in both
 // subscription modes.
 import t from 'tap'
 import { startNode } from './helpers/node.js'
