@@ -123,13 +123,13 @@ export function renderChart(results) {
     for (const [variant, runs] of Object.entries(churn.runs)) {
       const run = runs[0]
       if (!run) continue
-      series.push({ label: `${variant} heap`, bold: variant === 'router', color: { router: COLORS[0], seed: COLORS[3] }[variant] ?? COLORS[2], points: run.points.map((p) => [p.done, p.heapUsed / 2 ** 20]) })
+      series.push({ label: `${variant} heap`, bold: variant === 'router', color: { router: COLORS[0], snippet: COLORS[3] }[variant] ?? COLORS[2], points: run.points.map((p) => [p.done, p.heapUsed / 2 ** 20]) })
     }
     const router = churn.runs.router?.[0]
-    const seed = churn.runs.seed?.[0]
+    const snippet = churn.runs.snippet?.[0]
     panels.push(['3. Namespace churn: server heap after GC (MB)', lines(series, {
       xLabel: 'namespaces created, emptied (and removed, for the router)', yLabel: 'heap used, MB',
-      note: `live after: router ${router?.liveNamespacesAfter ?? 'n/a'}, seed ${seed?.liveNamespacesAfter ?? 'n/a'}; heap growth router ${router ? router.heapGrowthMB.toFixed(2) : 'n/a'} MB (≤ 5), seed ${seed ? seed.heapGrowthMB.toFixed(1) : 'n/a'} MB`,
+      note: `live after: router ${router?.liveNamespacesAfter ?? 'n/a'}, snippet ${snippet?.liveNamespacesAfter ?? 'n/a'}; heap growth router ${router ? router.heapGrowthMB.toFixed(2) : 'n/a'} MB (≤ 5), snippet ${snippet ? snippet.heapGrowthMB.toFixed(1) : 'n/a'} MB`,
     })])
   }
 

@@ -1,5 +1,5 @@
 // Namespace churn: real clients create a namespace, get its first event and leave, `count` times.
-// The router (emptyNamespaceTtlMs 0) must end with no namespace and a flat heap; the seed keeps them
+// The router (emptyNamespaceTtlMs 0) must end with no namespace and a flat heap; the io-handler snippet keeps them
 // all. Heap and RSS are read in the server process after forced GCs, at checkpoints along the way.
 import { spawn } from './proc.js'
 import { chatName, routerVariants, serverSpec } from './servers.js'
@@ -14,9 +14,9 @@ async function churnOnce(variant, { count, checkpoints, managers, window, warmup
   try {
     // Large enough that the cap never refuses: only the window of sockets in flight is ever live.
     const { port } = await server.request('start', { variant: spec.variant, options: { ttl: 0, maxNamespaces: 1_000_000 } })
-    // The seed disconnects a `/` socket without a routable `ns`: give the control sockets one.
+    // The snippet disconnects a `/` socket without a routable `ns`: give the control sockets one.
     const url = `http://127.0.0.1:${port}?ns=${chatName(0)}`
-    const job = { url, managers, window, viaControl: variant === 'seed' }
+    const job = { url, managers, window, viaControl: variant === 'snippet' }
     // Warm-up with names of their own, so the baseline has the JIT, the connections and pools in place.
     await client.request('churn', { ...job, names: Array.from({ length: warmup }, (_, i) => chatName(10_000_000 + i)) }, 300_000)
     const before = await server.request('drain', { gc: true })
@@ -43,7 +43,7 @@ async function churnOnce(variant, { count, checkpoints, managers, window, warmup
       namespacesPerSecond: (count / wallMs) * 1000,
       liveNamespacesAfter: after.namespaces,
       routerStats: after.router,
-      seedCreated: after.seed?.created,
+      snippetCreated: after.snippet?.created,
       heapGrowthMB: (after.memory.heapUsed - before.memory.heapUsed) / MB,
       rssGrowthMB: (after.memory.rss - before.memory.rss) / MB,
       before: before.memory,
@@ -57,7 +57,7 @@ async function churnOnce(variant, { count, checkpoints, managers, window, warmup
 }
 
 export async function runChurn({ rounds, log = () => {}, ...sizes }) {
-  const variants = [...routerVariants(), 'seed']
+  const variants = [...routerVariants(), 'snippet']
   const runs = Object.fromEntries(variants.map((variant) => [variant, []]))
   for (let round = 0; round < rounds; round++) {
     for (const variant of roundOrder(variants, round)) runs[variant].push(await churnOnce(variant, sizes, log))

@@ -18,7 +18,7 @@ let dropped = 0
 function connectOne(url, name, generation, timeoutMs) {
   const started = performance.now()
   const options = { ...BASE, timeout: timeoutMs }
-  // v2 clients send the seed's `ns` query; v4 clients need none.
+  // v2 clients send the io-handler snippet's `ns` query; v4 clients need none.
   const socket = generation === 'v2' ? ioV2(url + name, { ...options, query: `ns=${name}` }) : ioV4(url + name, options)
   open.add(socket)
   return new Promise((resolve) => {

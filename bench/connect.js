@@ -8,7 +8,7 @@ import { chatName, routerVariants, serverSpec } from './servers.js'
 import { pairedRatios, summary } from './stats.js'
 
 // `metrics` is the router with socket.io-ns-router/metrics on: router ÷ metrics is what metrics cost.
-const variantsOf = (generation) => [...(generation === 'v4' ? ['floor', 'regex'] : ['floor', 'regex', 'seed']), ...routerVariants(), 'metrics']
+const variantsOf = (generation) => [...(generation === 'v4' ? ['floor', 'regex'] : ['floor', 'regex', 'snippet']), ...routerVariants(), 'metrics']
 
 const cpuMicros = (a, b) => b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system
 

@@ -2,16 +2,16 @@
 // What one connected socket costs on the server's heap, by kind of object: a heap snapshot before
 // and after 2,000 sockets join 100 namespaces that already exist, divided by 2,000. The server runs in
 // this process (the snapshot must see it), the clients in a child process. Compare variants, e.g.
-// `floor` and `router`; NS_ROUTER_BENCH_DIST=DIR measures another build of the router.
+// `floor` and `router`; NS_ROUTER_BENCH_PACKAGE=DIR measures another build of the package (its directory).
 import { createServer } from 'node:http'
 import v8 from 'node:v8'
 import { Server } from 'socket.io'
 import { spawn } from './proc.js'
-import { snapshotDist } from './snapshot.js'
+import { snapshotPackage } from './snapshot.js'
 
 const [variant = 'router', generation = 'v4', rows = '0'] = process.argv.slice(2)
 const SOCKETS = 2000
-process.env.NS_ROUTER_BENCH_DIST ||= await snapshotDist()
+process.env.NS_ROUTER_BENCH_PACKAGE ||= await snapshotPackage()
 const { chatName, variants } = await import('./servers.js')
 
 const names = Array.from({ length: 100 }, (_, i) => chatName(i))

@@ -4,18 +4,18 @@
 // client per namespace (each creates its namespace); `static` (`io.of(name)`) and `router-server`
 // (`router.namespace()`) have no client. `redis` puts the classic Redis adapter on a redis-server started
 // here. The server runs in this process (the snapshot must see it), the clients in a child process.
-// NS_ROUTER_BENCH_DIST=DIR measures another build of the router. The figures of the memory case
+// NS_ROUTER_BENCH_PACKAGE=DIR measures another build of the package (its directory). The figures of the memory case
 // (memory.js) come from paired processes, not from this; this says where the bytes are.
 import { createServer } from 'node:http'
 import v8 from 'node:v8'
 import { Server } from 'socket.io'
 import { spawn } from './proc.js'
-import { snapshotDist } from './snapshot.js'
+import { snapshotPackage } from './snapshot.js'
 import { startRedis, useRedisAdapter } from './redis-server.js'
 
 const [variant = 'router', adapter = 'memory', rows = '20', countArg = '3000'] = process.argv.slice(2)
 const COUNT = Number(countArg)
-process.env.NS_ROUTER_BENCH_DIST ||= await snapshotDist()
+process.env.NS_ROUTER_BENCH_PACKAGE ||= await snapshotPackage()
 const { chatName, memoryVariants } = await import('./servers.js')
 
 const names = Array.from({ length: COUNT }, (_, i) => chatName(i))

@@ -1,16 +1,18 @@
-// Match cost versus route count: the router's matcher against find-my-way (what it is built on),
+// Match cost versus route count: the router's matcher against find-my-way (its matcher before lib/route-table.ts),
 // rou3 (interpreted and compiled), path-to-regexp (one matcher per route, tried in order) and the
-// seed's way (every RegExp tried, no early exit), on the same route sets and the same names.
+// io-handler snippet's way (every RegExp tried, no early exit), on the same route sets and the same names.
 import findMyWay from 'find-my-way'
 import { match as pathMatch } from 'path-to-regexp'
 import { addRoute, createRouter, findRoute } from 'rou3'
 import { compileRouter } from 'rou3/compiler'
 import { makeLookups, makeRoutes, syntax } from './routes.js'
 import { pairedRatios, roundOrder, summary } from './stats.js'
-import { compileRoutes, isProblem, parseName } from './subject.js'
+import { internal } from './subject.js'
 
+const { compileRoutes } = await internal('matcher.js')
+const { isProblem, parseName } = await internal('name.js')
 // run.js --candidate=DIR: the matcher of another build, side by side with the one under test.
-const candidate = process.env.NS_ROUTER_BENCH_CANDIDATE && (await import(new URL('matcher.js', `file://${process.env.NS_ROUTER_BENCH_CANDIDATE}/`).href))
+const candidate = process.env.NS_ROUTER_BENCH_CANDIDATE && (await internal('matcher.js', process.env.NS_ROUTER_BENCH_CANDIDATE))
 
 const byName = (routes) => Object.fromEntries(routes.map((r) => [r.name, r.path]))
 
@@ -35,7 +37,7 @@ export const CONTENDERS = {
     },
   }),
   'find-my-way': (routes) => {
-    // The router's own settings.
+    // The settings the router used with it.
     const tree = findMyWay({ caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 100 })
     for (const route of routes) tree.on('GET', route.path, () => {}, route)
     return (name) => tree.find('GET', name)
@@ -61,7 +63,7 @@ export const CONTENDERS = {
       return undefined
     }
   },
-  'seed RegExp list': (routes) => {
+  'snippet RegExp list': (routes) => {
     const regexps = routes.map((route) => syntax.regexp(route.path))
     return (name) => {
       let matched

@@ -8,13 +8,13 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { spawn } from './proc.js'
 import { chatName, serverSpec } from './servers.js'
-import { snapshotDist } from './snapshot.js'
+import { snapshotPackage } from './snapshot.js'
 
 const [generation = 'v4', clients = '2000', namespaces = '100', list = 'floor,router'] = process.argv.slice(2)
 const variants = list.split(',')
 const rounds = 3
 const root = fileURLToPath(new URL('./results/profiles/', import.meta.url))
-process.env.NS_ROUTER_BENCH_DIST ||= await snapshotDist()
+process.env.NS_ROUTER_BENCH_PACKAGE ||= await snapshotPackage()
 
 // Fresh names every round, so lazy variants create `namespaces` namespaces in each.
 const namesOf = (round) => Array.from({ length: Number(clients) }, (_, i) => chatName(round * Number(namespaces) + (i % Number(namespaces))))

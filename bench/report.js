@@ -34,6 +34,12 @@ export function tableRows({ connect, match, churn, scale, redis, memory }) {
         row('connect', `${where}: server CPU per connection, router ÷ router with metrics`, fmt.ratio(cpu), creating ? '' : '≥ 0.99', creating ? null : cpu.median >= 0.99)
         row('connect', `${where}: p50 connect + first event, router ÷ router with metrics`, fmt.ratio(latency), creating ? '' : '≥ 0.99', creating ? null : latency.median >= 0.99)
       }
+      if (variant === 'candidate' && c.variants.router) {
+        // The A/B of --candidate, same rounds: above 1 means the candidate costs less than the router.
+        const of = (name, key) => c.variants[name].runs.map((run) => run[key])
+        row('connect', `${where}: server CPU per connection, router ÷ candidate`, fmt.ratio(summary(pairedRatios(of('router', 'serverCpuMicrosPerConnection'), of('candidate', 'serverCpuMicrosPerConnection')))))
+        row('connect', `${where}: p50 connect + first event, router ÷ candidate`, fmt.ratio(summary(pairedRatios(of('router', 'latencyP50Ms'), of('candidate', 'latencyP50Ms')))))
+      }
       if (isRouter && creating && c.variants.regex) {
         const cpu = (name) => c.variants[name].runs.map((run) => run.serverCpuMicrosPerConnection)
         row('connect', `${where}: server CPU per connection, regex ÷ ${variant} (both create every namespace)`, fmt.ratio(summary(pairedRatios(cpu('regex'), cpu(variant)))))
@@ -66,7 +72,7 @@ export function tableRows({ connect, match, churn, scale, redis, memory }) {
     for (const [variant, runs] of Object.entries(churn.runs)) {
       runs.forEach((run, i) => {
         const label = `${variant} (run ${i + 1}), ${run.count.toLocaleString('en-US')} namespaces`
-        const isRouter = variant !== 'seed'
+        const isRouter = variant !== 'snippet'
         row('churn', `${label}: live namespaces after`, String(run.liveNamespacesAfter), isRouter ? '0' : '', isRouter ? run.liveNamespacesAfter === 0 : null)
         row('churn', `${label}: heap growth`, `${fmt.num(run.heapGrowthMB, 2)} MB`, isRouter ? '≤ 5 MB' : '', isRouter ? run.heapGrowthMB <= 5 : null)
         row('churn', `${label}: RSS growth; failures; rate`, `${fmt.num(run.rssGrowthMB, 1)} MB; ${run.failures}; ${fmt.num(run.namespacesPerSecond, 0)} ns/s`)

@@ -18,8 +18,8 @@ export function makeRoutes(count) {
 }
 
 /** `count` hits and `count` misses of a set of `routeCount` routes, in a fixed random order. */
-export function makeLookups(routeCount, count, seed = 42) {
-  const random = prng(seed + routeCount)
+export function makeLookups(routeCount, count, start = 42) {
+  const random = prng(start + routeCount)
   const value = () => Math.floor(random() * 0xffffff).toString(16)
   const pick = () => Math.floor(random() * routeCount)
   const hits = []
@@ -41,7 +41,7 @@ export function makeLookups(routeCount, count, seed = 42) {
 export const syntax = {
   rou3: (path) => path.replace(/\/\*$/, '/**:rest'),
   pathToRegexp: (path) => path.replace(/\/\*$/, '/*rest'),
-  // What a seed user would write: one RegExp per route, tried in order.
+  // What a user of the io-handler snippet would write: one RegExp per route, tried in order.
   regexp: (path) =>
     new RegExp(`^${path.replace(/\/\*$/, '/(.+)').replace(/:[A-Za-z_]\w*/g, '([^/]+)')}$`),
 }

@@ -1,14 +1,16 @@
 // npm run bench [-- --quick] [-- --only=connect,match,churn,scale,redis,memory] [-- --candidate=DIR]
 // Runs the suite, prints the table, writes results/latest.json and results/latest.svg; a full run of
 // every benchmark also writes results/full.json, chart.svg and the table in README.md. --candidate
-// names another build's dist/esm (a proposed change to lib/), measured in the same run as `candidate`.
+// names another build of this package, by its directory (a checkout of another commit, built), measured
+// in the same run as `candidate`.
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { renderChart } from './chart.js'
 import { markdownTable, tableRows, textTable } from './report.js'
-import { snapshotDist } from './snapshot.js'
+import { snapshotPackage } from './snapshot.js'
+import { exportedFile } from './package-dir.js'
 
 const SIZES = {
   quick: {
@@ -39,7 +41,25 @@ if (unknown.length) {
   process.exit(2)
 }
 const candidate = args.find((a) => a.startsWith('--candidate='))?.slice(12)
-if (candidate) process.env.NS_ROUTER_BENCH_CANDIDATE = resolve(candidate).replace(/\/$/, '')
+if (candidate) {
+  const dir = resolve(candidate)
+  const entry = existsSync(join(dir, 'package.json')) && exportedFile(dir, '.')
+  if (!entry || !existsSync(entry)) {
+    console.error(`--candidate=${candidate}: give a directory of this package (package.json and its build, npm run build)`)
+    process.exit(2)
+  }
+  process.env.NS_ROUTER_BENCH_CANDIDATE = dir
+}
+// A copy of a build inside another checkout is not that checkout's HEAD: only a checkout of its own names a commit.
+const commitOf = (dir) => {
+  const git = (...args) => execFileSync('git', ['-C', dir, ...args], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
+  try {
+    if (resolve(git('rev-parse', '--show-toplevel')) !== dir) return 'another build'
+    return git('status', '--porcelain', '--untracked-files=no', 'lib') ? `${git('rev-parse', '--short', 'HEAD')} with changes to lib/` : git('rev-parse', '--short', 'HEAD')
+  } catch {
+    return 'another build'
+  }
+}
 const complete = !quick && ALL.every((name) => only.includes(name))
 const sizes = SIZES[quick ? 'quick' : 'full']
 const here = (file) => new URL(file, import.meta.url)
@@ -58,7 +78,8 @@ const meta = {
   date: new Date().toISOString().slice(0, 16).replace('T', ' '),
   quick,
   only,
-  candidate: process.env.NS_ROUTER_BENCH_CANDIDATE,
+  // Its commit when it is a git checkout: results name no machine's paths.
+  candidate: candidate && commitOf(process.env.NS_ROUTER_BENCH_CANDIDATE),
   node: process.version,
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model.trim(),
@@ -71,9 +92,8 @@ const meta = {
   sizes,
 }
 
-// NS_ROUTER_BENCH_DIST may name another build of dist/esm (to compare a proposed change).
-process.env.NS_ROUTER_BENCH_DIST ||= await snapshotDist()
-log(`router build snapshot in ${process.env.NS_ROUTER_BENCH_DIST}; ${meta.cpus} cores, load ${meta.loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')}`)
+process.env.NS_ROUTER_BENCH_PACKAGE ||= await snapshotPackage()
+log(`router: a copy of this package's build; ${meta.cpus} cores, load ${meta.loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')}`)
 
 // Imported only now: they load the router, which must come from the snapshot.
 const results = { meta, errors: {} }
@@ -117,7 +137,7 @@ if (complete && Object.keys(results.errors).length === 0) {
   writeFileSync(here('results/full.json'), json)
   writeFileSync(here('chart.svg'), svg)
   const readme = readFileSync(here('README.md'), 'utf8')
-  const against = candidate ? `; \`candidate\` is the build in ${candidate}` : ''
+  const against = candidate ? '; `candidate` is another build, given with --candidate' : ''
   const block = `<!-- results:start -->\n${meta.date} UTC, ${meta.cpus}× ${meta.cpuModel}, ${meta.memoryGB} GB, node ${meta.node}, load average ${meta.loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')} at the start and ${meta.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')} at the end; ${meta.seconds.toFixed(0)} s${against}.\n\n${markdownTable(rows)}\n<!-- results:end -->`
   writeFileSync(here('README.md'), readme.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, block))
   log('wrote bench/results/full.json, bench/chart.svg and the table in bench/README.md')

@@ -63,7 +63,7 @@ serve({
       namespaces: io._nsps.size - 1,
       engineClients: io.engine.clientsCount,
       router: probes.router?.(),
-      seed: probes.seed?.(),
+      snippet: probes.snippet?.(),
     }
   },
   /** Waits until no routed namespace is left (or `ms` passed), then marks. */

@@ -1,21 +1,21 @@
 // The servers being compared. Each greets a socket with one `welcome` event from its namespace's
 // `connection` handler: the "first server event" the clients time.
-import { createSeedHandler } from './seed.js'
+import { createSnippetHandler } from './io-handler-snippet.js'
 
 export const CHAT_PATTERN = '/category/:categoryId/item/:itemId/chat'
 export const CHAT_REGEXP = /^\/category\/\d+\/item\/\d+\/chat$/
-// The seed's own route, unanchored as the seed wrote it.
-export const SEED_ROUTES = { chat: /category\/(\d+)\/item\/(\d+)\/chat/ }
+// The io-handler snippet's own route, unanchored as the snippet wrote it.
+export const SNIPPET_ROUTES = { chat: /category\/(\d+)\/item\/(\d+)\/chat/ }
 
 export const chatName = (i) => `/category/${Math.floor(i / 10)}/item/${i}/chat`
 
-/** The routers being measured: the build under test and, with run.js --candidate=DIR, another one. */
+/** The routers being measured: the build under test and, with run.js --candidate=DIR, another build of the package. */
 export const routerVariants = () => (process.env.NS_ROUTER_BENCH_CANDIDATE ? ['router', 'candidate'] : ['router'])
 
 /** How to start the server process of a variant: `candidate` is the router from the candidate build. */
 export const serverSpec = (variant) =>
   variant === 'candidate'
-    ? { variant: 'router', env: { NS_ROUTER_BENCH_DIST: process.env.NS_ROUTER_BENCH_CANDIDATE } }
+    ? { variant: 'router', env: { NS_ROUTER_BENCH_PACKAGE: process.env.NS_ROUTER_BENCH_CANDIDATE } }
     : { variant, env: {} }
 
 const welcome = (socket) => socket.emit('welcome', socket.nsp.name)
@@ -31,14 +31,14 @@ export const variants = {
     io.of(CHAT_REGEXP).on('connection', welcome)
     return {}
   },
-  /** The seed's `/` handler (socket.io-client 2.x only). */
-  seed(io) {
-    const seed = createSeedHandler(io, SEED_ROUTES)
-    seed.ee.on('dynamic.group.chat', welcome)
+  /** The io-handler snippet's `/` handler (socket.io-client 2.x only). */
+  snippet(io) {
+    const snippet = createSnippetHandler(io, SNIPPET_ROUTES)
+    snippet.ee.on('dynamic.group.chat', welcome)
     // The churn benchmark asks for names over a control socket: one v2 connection per name would
     // spend the machine's ephemeral ports long before 100,000 names.
-    io.on('connection', (socket) => socket.on('open', (ns, ack) => ack(seed.open(ns))))
-    return { seed: () => ({ created: seed.created() }) }
+    io.on('connection', (socket) => socket.on('open', (ns, ack) => ack(snippet.open(ns))))
+    return { snippet: () => ({ created: snippet.created() }) }
   },
   router: (io, options) => startRouter(io, options),
   /** The router with socket.io-ns-router/metrics on, scraped every 15 s (a common Prometheus scrape_interval). */

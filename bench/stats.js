@@ -37,8 +37,8 @@ export function roundOrder(variants, round) {
 }
 
 /** A small deterministic PRNG (mulberry32): the same route sets and lookups in every run. */
-export function prng(seed) {
-  let state = seed >>> 0
+export function prng(start) {
+  let state = start >>> 0
   return () => {
     state = (state + 0x6d2b79f5) >>> 0
     let t = state

@@ -1,10 +1,26 @@
 import createDebug from 'debug'
 import type { Namespace } from 'socket.io'
+import {
+  broadcastChannelOf,
+  classicSubscriptions,
+  isRedisAdapter,
+  isSessionAware,
+  isShardedRedisAdapter,
+  isSocketIoRedis,
+  isStreamsAdapter,
+  redisClientsOf,
+  responseChannelOf,
+  socketIoRedisListeners,
+  streamsChannels,
+  streamsUidOf,
+  subscriberOf,
+  unsubscribeSocketIoRedis,
+  type ClientListener,
+} from './adapter-compat.js'
 import { unbridge } from './mixed-cluster.js'
 import { guardClient, releaseAfterClose, type Held, type HeldUnder, type PubSubClient as RedisPubSub } from './redis-faults.js'
 
-// One of the two places that know socket.io adapters' insides (the other, mixed-cluster.ts, knows the Redis
-// adapters' wire protocol for clusters of two socket.io generations). Each adapter holds things outside its namespace
+// Adapter hygiene; what it reads on adapters, adapter-compat.ts knows. Each adapter holds things outside its namespace
 // (Redis subscriptions, listeners on shared clients and on `process`, timers); `close()` undoes some of
 // them, in some versions. What it leaves, the router undoes here, so that a removed namespace leaves
 // nothing behind and becomes unreachable.
@@ -14,15 +30,10 @@ const debug = createDebug('socket.io-ns-router:adapter-cleanup')
 type Listener = (...args: any[]) => void
 type Timer = ReturnType<typeof setInterval>
 
-interface EmitterLike {
-  listeners(event: string): Function[]
-  removeListener(event: string, listener: Listener): unknown
-}
-
 /** What building one namespace set up outside it, undone by `closeAdapter`. */
 interface Footprint {
   timers: Timer[]
-  listeners: Array<{ emitter: EmitterLike; event: string; listener: Listener }>
+  listeners: ClientListener[]
 }
 
 const footprints = new WeakMap<object, Footprint>()
@@ -67,9 +78,8 @@ export function withProcessListeners<T>(create: () => T, sessions = true): { val
  * for (const undo of guarded.values()) undo()
  */
 export function guardAdapterClients(namespace: Namespace, guarded: Map<object, () => void>): void {
-  const adapter = namespace.adapter as unknown as Record<string, any>
-  for (const client of [adapter.pubClient, adapter.subClient]) {
-    if (typeof client !== 'object' || client === null || guarded.has(client)) continue
+  for (const client of redisClientsOf(namespace.adapter)) {
+    if (guarded.has(client)) continue
     guarded.set(client, guardClient(client))
   }
 }
@@ -93,18 +103,18 @@ export interface Subscriptions {
  * const subscriptions = subscriptionsOf(namespace)
  */
 export function subscriptionsOf(namespace: Namespace): Subscriptions | undefined {
-  const adapter = namespace.adapter as unknown as Record<string, any>
-  const client = adapter.subClient as RedisPubSub | undefined
-  if (typeof client?.getPubSubListeners !== 'function' || typeof adapter.channel !== 'string') return undefined
-  const prefix = adapter.channel as string
-  if (!(adapter.redisListeners instanceof Map)) return { client, held: [{ type: 'SHARDED', prefix, anchor: adapter.responseChannel }] }
-  const listeners = adapter.redisListeners as Map<string, Listener>
-  const channels = [adapter.requestChannel, adapter.responseChannel, adapter.specificResponseChannel] as string[]
+  const adapter = namespace.adapter
+  const client = subscriberOf(adapter) as RedisPubSub | undefined
+  const prefix = broadcastChannelOf(adapter)
+  if (typeof client?.getPubSubListeners !== 'function' || prefix === undefined) return undefined
+  // On node-redis v4 with a `channel`: the classic adapter, or else the sharded one.
+  if (!isRedisAdapter(adapter)) return { client, held: [{ type: 'SHARDED', prefix, anchor: responseChannelOf(adapter) }] }
+  const { pattern, patternListener, channels, channelListener } = classicSubscriptions(adapter)
   return {
     client,
     held: [
-      { type: 'PATTERNS', channel: prefix + '*', listeners: [{ listener: listeners.get('psub') as Listener, buffers: true }] },
-      ...channels.map((channel): Held => ({ type: 'CHANNELS', channel, listeners: [{ listener: listeners.get('sub') as Listener, buffers: true }] })),
+      { type: 'PATTERNS', channel: pattern, listeners: [{ listener: patternListener, buffers: true }] },
+      ...channels.map((channel): Held => ({ type: 'CHANNELS', channel, listeners: [{ listener: channelListener, buffers: true }] })),
     ],
   }
 }
@@ -131,7 +141,7 @@ export async function closeAdapter(namespace: Namespace): Promise<void> {
   footprints.delete(namespace)
   for (const timer of footprint?.timers ?? []) clearInterval(timer)
   for (const { emitter, event, listener } of footprint?.listeners ?? []) emitter.removeListener(event, listener)
-  if (isLegacyRedisAdapter(adapter)) unsubscribeLegacy(adapter)
+  if (isSocketIoRedis(adapter)) unsubscribeSocketIoRedis(adapter)
   const closing = (adapter as { close?: () => unknown }).close?.()
   if (held) void releaseAfterClose(held.client, held.held)
   if (isStreamsAdapter(adapter)) releaseStreams(namespace, adapter)
@@ -146,7 +156,7 @@ function recordFootprint<T>(create: () => T, sessions: boolean): T {
   if (adapter === undefined) return value
   // The adapter is the first thing a namespace builds: its interval is the first one started.
   const timers = isSessionAware(adapter) && started[0] !== undefined ? [started[0]] : []
-  const listeners = isLegacyRedisAdapter(adapter) ? legacyListeners(adapter) : []
+  const listeners = isSocketIoRedis(adapter) ? socketIoRedisListeners(adapter) : []
   // Most adapters leave nothing: no record then, as every live namespace would carry one.
   if (timers.length > 0 || listeners.length > 0) footprints.set(value as object, { timers, listeners })
   const confirming = confirmation(adapter)
@@ -204,11 +214,12 @@ export function subscriptionsConfirmed(namespace: Namespace): Promise<void> | un
 //   sent before it); sharded: its `channel` (SSUBSCRIBE);
 // - socket.io-redis 5.x/6.x: the pattern `<channel>*`.
 function confirmation(adapter: Record<string, any>): Promise<void> | undefined {
-  const sub = adapter.subClient as Record<string, any> | undefined
-  if (typeof adapter.channel !== 'string' || typeof sub !== 'object' || sub === null) return undefined
-  const sharded = adapter.constructor?.name === 'ShardedRedisAdapter'
-  if (!sharded && !(adapter.redisListeners instanceof Map) && !isLegacyRedisAdapter(adapter)) return undefined
-  const channel: string = sharded ? adapter.channel : adapter.channel + '*'
+  const broadcast = broadcastChannelOf(adapter)
+  const sub = subscriberOf(adapter) as Record<string, any> | undefined
+  if (broadcast === undefined || typeof sub !== 'object' || sub === null) return undefined
+  const sharded = isShardedRedisAdapter(adapter)
+  if (!sharded && !isRedisAdapter(adapter) && !isSocketIoRedis(adapter)) return undefined
+  const channel = sharded ? broadcast : broadcast + '*'
   const failed = (error: unknown): void => { debug('confirming the subscriptions of %s: %s', adapter.nsp?.name, String(error)) }
   // node-redis v4 books a listener only on Redis's answer; a second listener of ours makes it send the
   // command again, and taking ours off once answered sends nothing while the adapter's is there.
@@ -250,57 +261,6 @@ function watchIntervals<T>(create: () => T): { value: T; started: Timer[] } {
   }
 }
 
-// socket.io-adapter 2.5.x (socket.io 4.6 to 4.8): SessionAwareAdapter has `sessions`, `packets` and
-// `maxDisconnectionDuration`.
-function isSessionAware(adapter: Record<string, any>): boolean {
-  return adapter.sessions instanceof Map && Array.isArray(adapter.packets) && typeof adapter.maxDisconnectionDuration === 'number'
-}
-
-// socket.io-redis 5.x (socket.io 2.x) and 6.x (socket.io 3.x/4.x) on node_redis 3 (or ioredis) clients:
-// `pubClient`, `subClient`, `channel`, `requestChannel`, `responseChannel`, and no `redisListeners`
-// (@socket.io/redis-adapter 8.x has that map, and a `close()` that unsubscribes).
-function isLegacyRedisAdapter(adapter: Record<string, any>): boolean {
-  return typeof adapter.subClient?.punsubscribe === 'function' && typeof adapter.pubClient?.removeListener === 'function' &&
-    typeof adapter.channel === 'string' && typeof adapter.requestChannel === 'string' && typeof adapter.responseChannel === 'string' &&
-    !(adapter.redisListeners instanceof Map)
-}
-
-// socket.io-redis 5.x and 6.x constructors add, synchronously, `pmessageBuffer` (onmessage, bound) and
-// `messageBuffer` (onrequest, bound) on the subscriber, and one `onError` on each client. Right after
-// construction they are the last listener of each list; their names make sure (5.x's prototype methods
-// are anonymous: bound, they are named 'bound ').
-function legacyListeners(adapter: Record<string, any>): Footprint['listeners'] {
-  const sub = adapter.subClient as EmitterLike
-  const pub = adapter.pubClient as EmitterLike
-  const expected: Array<[EmitterLike, string, string[]]> = [
-    [sub, 'pmessageBuffer', ['bound onmessage', 'bound ']],
-    [sub, 'messageBuffer', ['bound onrequest', 'bound ']],
-    [sub, 'error', ['onError']],
-    [pub, 'error', ['onError']],
-  ]
-  const found: Footprint['listeners'] = []
-  for (const [emitter, event, names] of expected) {
-    const all = emitter.listeners(event)
-    const listener = all[all.length - 1]
-    if (listener !== undefined && names.includes(listener.name)) found.push({ emitter, event, listener: listener as Listener })
-    else debug('no %s listener of the adapter of %s found on its Redis client', event, adapter.nsp?.name)
-  }
-  return found
-}
-
-// The namespace's own pattern and channels only: every name carries the namespace's name, so no other
-// namespace's subscription is touched.
-function unsubscribeLegacy(adapter: Record<string, any>): void {
-  const logError = (error: unknown) => { if (error) debug('unsubscribing %s: %s', adapter.nsp?.name, String(error)) }
-  adapter.subClient.punsubscribe(adapter.channel + '*', logError)
-  adapter.subClient.unsubscribe([adapter.requestChannel, adapter.responseChannel], logError)
-}
-
-// @socket.io/redis-streams-adapter 0.3.x: the class is RedisStreamsAdapter; its factory wraps `close`.
-function isStreamsAdapter(adapter: Record<string, any>): boolean {
-  return adapter.constructor?.name === 'RedisStreamsAdapter' && typeof adapter.uid === 'string'
-}
-
 interface PubSubClient {
   getPubSubListeners(type: 'CHANNELS' | 'SHARDED'): Map<string, { buffers: Set<Listener>; strings: Set<Listener> }>
   unsubscribe(channels: string[], listener?: Listener, buffers?: boolean): Promise<unknown>
@@ -316,9 +276,10 @@ const BARRIER = 'socket.io-ns-router#barrier'
 // listener keeps the adapter and the whole namespace alive.
 function releaseStreams(namespace: Namespace, adapter: Record<string, any>): void {
   const server = namespace.server as unknown as { adapter(): (nsp: object) => Record<string, any> }
+  const uid = streamsUidOf(adapter)
   // In a promise, so that nothing the throw-away adapter does can make the removal throw.
   void Promise.resolve().then(() => subscribersOf(server.adapter(), server)).then(async (clients) => {
-    for (const client of clients) await unsubscribeStreams(client, namespace.name, adapter.uid)
+    for (const client of clients) await unsubscribeStreams(client, namespace.name, uid)
   }).catch((error: unknown) => debug('releasing %s: %s', namespace.name, String(error)))
 }
 
@@ -344,7 +305,7 @@ function subscribersOf(factory: (nsp: object) => Record<string, any>, server: ob
   probe.close?.()
   const subscribers = Promise.all(awaited.map((promise) => promise.then((value) => value, noop))).then((values) => {
     const clients = values.filter(isPubSubClient)
-    for (const client of clients) void unsubscribeStreams(client, PROBE, probe.uid).catch((error: unknown) => debug('releasing the probe: %s', String(error)))
+    for (const client of clients) void unsubscribeStreams(client, PROBE, streamsUidOf(probe)).catch((error: unknown) => debug('releasing the probe: %s', String(error)))
     return clients
   })
   streamsSubscribers.set(factory, subscribers)
@@ -361,11 +322,10 @@ function isPubSubClient(value: unknown): value is PubSubClient {
 // the channel.
 async function unsubscribeStreams(client: PubSubClient, name: string, uid: string): Promise<void> {
   await client.unsubscribe([BARRIER])
-  const suffix = `#${name}#${uid}#`
   for (const type of ['CHANNELS', 'SHARDED'] as const) {
     for (const [channel, sets] of client.getPubSubListeners(type)) {
-      if (!channel.endsWith(suffix)) continue
-      const channels = [channel.slice(0, -suffix.length) + `#${name}#`, channel]
+      const channels = streamsChannels(channel, name, uid)
+      if (channels === undefined) continue
       for (const listener of sets.buffers) {
         await (type === 'CHANNELS' ? client.unsubscribe(channels, listener, true) : client.sUnsubscribe(channels, listener, true))
       }

@@ -201,7 +201,7 @@ export interface Lifecycle {
  * @example
  * const lifecycle = createLifecycle(accessServer(io), parent, { ttl: 0, maxNamespaces: 100, perConnection: 128, perClient: 256, clock: systemClock, emitter, refusals })
  */
-export function createLifecycle(server: ServerAccess, parent: { children?: Set<unknown> }, options: LifecycleOptions): Lifecycle {
+export function createLifecycle(server: ServerAccess, parent: object, options: LifecycleOptions): Lifecycle {
   const { clock, emitter, refusals } = options
   const recovery = server.recovery()
   const entries = new Map<Namespace, Entry>()

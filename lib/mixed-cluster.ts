@@ -1,5 +1,19 @@
 import createDebug from 'debug'
 import type { Namespace } from 'socket.io'
+import {
+  isRedisAdapter,
+  isSocketIoRedis5,
+  parserOf,
+  publishResponse,
+  requestChannelOf,
+  requestHandlerOf,
+  responseChannelOf,
+  setParser,
+  setRequestHandler,
+  socketIoRedis5RequestListener,
+  subscriberOf,
+  type ClientEmitter,
+} from './adapter-compat.js'
 import { codes, NamespaceRouterError } from './errors.js'
 
 // A cluster in the middle of a rolling upgrade: socket.io 2 nodes with socket.io-redis 5.x and socket.io 4
@@ -17,7 +31,7 @@ import { codes, NamespaceRouterError } from './errors.js'
 // expects, takes the other generation's requests away from its adapter and answers them in their own
 // protocol, and answers the two requests that cannot cross (socket.io 4's serverSideEmit with an
 // acknowledgement, socket.io-redis 5.x's customRequest) with a refusal that the requester's router turns
-// into ERR_MIXED_CLUSTER, at once. The only other place that knows adapters' insides is adapter-cleanup.ts.
+// into ERR_MIXED_CLUSTER, at once. What it reads and swaps on the adapters, adapter-compat.ts knows.
 
 const debug = createDebug('socket.io-ns-router:mixed-cluster')
 
@@ -61,7 +75,7 @@ export function bridgeGenerations(namespace: Namespace): void {
   const adapter = namespace.adapter as unknown as Adapter
   // Recognised before anything is kept: most namespaces have an adapter that needs no bridge.
   const v4 = isRedisAdapter(adapter)
-  if (!v4 && !isLegacyRedisAdapter(adapter)) return
+  if (!v4 && !isSocketIoRedis5(adapter)) return
   if (bridged.has(adapter)) return
   bridged.add(adapter)
   if (v4) bridgeV4(adapter)
@@ -82,45 +96,24 @@ export function unbridge(namespace: Namespace): void {
   undo()
 }
 
-// @socket.io/redis-adapter 7.x/8.x `createAdapter` (not the sharded one, which has no request channel).
-function isRedisAdapter(adapter: Adapter): boolean {
-  return adapter.redisListeners instanceof Map && typeof adapter.requestChannel === 'string' && typeof adapter.onrequest === 'function' &&
-    typeof adapter.parser?.decode === 'function'
-}
-
-// socket.io-redis 5.x (socket.io 2.x): requests in a plain object and a `customHook`; 6.x keeps them in a Map.
-function isLegacyRedisAdapter(adapter: Adapter): boolean {
-  return typeof adapter.customHook === 'function' && typeof adapter.requestChannel === 'string' && typeof adapter.subClient?.listeners === 'function' &&
-    adapter.requests !== null && typeof adapter.requests === 'object' && !(adapter.requests instanceof Map)
-}
-
 // ---- on a socket.io 4 node ----
 
 function bridgeV4(adapter: Adapter): void {
   // Broadcasts from 2.x nodes: their binary events arrive typed BINARY_EVENT with no attachment count.
-  const parser = adapter.parser as { encode(value: unknown): unknown; decode(message: unknown): unknown }
-  adapter.parser = {
+  const parser = parserOf(adapter)
+  setParser(adapter, {
     encode: (value: unknown) => parser.encode(value),
     decode: (message: unknown) => fromV2(parser.decode(message)),
-  }
+  })
 
-  const onrequest = adapter.onrequest as Listener
-  adapter.onrequest = function (this: unknown, channel: unknown, message: Buffer) {
-    const request = String(channel) === adapter.requestChannel ? parseJson(message) : undefined
+  const onrequest = requestHandlerOf(adapter)
+  const requestChannel = requestChannelOf(adapter)
+  setRequestHandler(adapter, function (this: unknown, channel: unknown, message: Buffer) {
+    const request = String(channel) === requestChannel ? parseJson(message) : undefined
     // socket.io-redis 5.x requests carry `requestid`; the adapter would misread their types.
     if (request !== undefined && hasOwnProperty.call(request, 'requestid') && !hasOwnProperty.call(request, 'requestId')) return answerV2(adapter, request)
     return onrequest.call(this, channel, message)
-  }
-  // With node-redis v4 the adapter's listener looks `onrequest` up on every message; with other clients it
-  // bound the prototype's at construction, so it is swapped for one that looks it up (and booked where
-  // the adapter's close() finds it).
-  if (typeof adapter.pubClient?.pSubscribe !== 'function') {
-    const bound = adapter.redisListeners.get('messageBuffer') as Listener
-    const listener = (channel: unknown, message: Buffer) => adapter.onrequest(channel, message)
-    adapter.subClient.off('messageBuffer', bound)
-    adapter.subClient.on('messageBuffer', listener)
-    adapter.redisListeners.set('messageBuffer', listener)
-  }
+  })
 
   // socket.io 2 has no server-side events: the 2.x nodes answer with a refusal, made an error here.
   const serverSideEmit = adapter.serverSideEmit as (packet: unknown[]) => unknown
@@ -201,16 +194,18 @@ function bridgeV2(adapter: Adapter): () => void {
   // socket.io-redis 5.x bound its request listener at construction: the router swaps it for one that
   // takes the socket.io 4 requests and responses away from it (it misreads the requests, and throws on
   // the msgpack ones).
-  const sub = adapter.subClient as { listeners(event: string): Listener[]; on(event: string, l: Listener): unknown; removeListener(event: string, l: Listener): unknown }
-  const original = requestListenerOf(adapter, sub.listeners('messageBuffer'))
+  const sub = subscriberOf(adapter) as ClientEmitter
+  const original = socketIoRedis5RequestListener(adapter)
   if (original === undefined) {
     debug('no request listener of the adapter of %s found: socket.io 4 requests are not answered', adapter.nsp.name)
     return noop
   }
+  const requestChannel = requestChannelOf(adapter)
+  const responseChannel = responseChannelOf(adapter)
   const listener = (channel: unknown, message: Buffer): unknown => {
     const name = String(channel)
-    if (name === adapter.responseChannel && message[0] !== 0x7b) return undefined
-    if (name === adapter.requestChannel) {
+    if (name === responseChannel && message[0] !== 0x7b) return undefined
+    if (name === requestChannel) {
       if (message[0] !== 0x7b) return answerBinaryV4(adapter, message)
       const request = parseJson(message)
       // socket.io-redis 5.x emits an 'error' on its adapter for a request it cannot parse: nobody listens.
@@ -227,28 +222,6 @@ function bridgeV2(adapter: Adapter): () => void {
 
 // notepack.io 2.2 decodes every binary value of a 4.x packet as a Buffer (4.x encodes ArrayBuffers and
 // typed arrays as msgpack bin too), so Buffers are the only binary to look for.
-// Every socket.io-redis 5.x adapter adds the same kind of listener (its prototype's `onrequest`, bound) to
-// the shared subscriber. Which one is this adapter's: the one that, handed a response to a request only
-// this adapter has pending, settles it (a `clientRooms` request with no callback and no timer, so
-// settling it does nothing else; every other adapter ignores the response). Looked for from the last one
-// added: a namespace just built is found at once, `/` (bridged when the router is created) further up.
-const PROBE = '\u0000socket.io-ns-router-probe'
-
-function requestListenerOf(adapter: Adapter, listeners: Listener[]): Listener | undefined {
-  const requests = adapter.requests as Record<string, object>
-  const response = Buffer.from(JSON.stringify({ requestid: PROBE }))
-  for (let i = listeners.length - 1; i >= 0; i--) {
-    const listener = listeners[i] as Listener
-    if (!/^bound (onrequest)?$/.test(listener.name)) continue
-    requests[PROBE] = { type: V2.clientRooms }
-    listener(Buffer.from(adapter.responseChannel), response)
-    const found = !hasOwnProperty.call(requests, PROBE)
-    delete requests[PROBE]
-    if (found) return listener
-  }
-  return undefined
-}
-
 function hasBinary(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false
   if (Buffer.isBuffer(value)) return true
@@ -324,7 +297,7 @@ function parseJson(message: Buffer): Adapter | undefined {
 }
 
 function publish(adapter: Adapter, message: string): void {
-  const published: unknown = adapter.pubClient.publish(adapter.responseChannel, message)
+  const published = publishResponse(adapter, message)
   // node-redis v4 returns a promise; node_redis 3 takes a callback, or nothing.
   if (published instanceof Promise) published.catch((error: unknown) => debug('answering on %s: %s', adapter.nsp.name, String(error)))
 }

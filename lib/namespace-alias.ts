@@ -1,5 +1,5 @@
 import createDebug from 'debug'
-import type { EngineConnection } from './server-compat.js'
+import { withoutSharedEncoding, type EngineConnection } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:namespace-alias')
 
@@ -143,10 +143,7 @@ function startAliases(connection: EngineConnection, onReleased: (serverName: str
     packet.data = data
     // A broadcast may carry a WebSocket frame encoded once for every recipient; this recipient
     // needs its own encoding, and the shared options object must stay untouched.
-    if (packet.options) {
-      const { wsPreEncoded: _a, wsPreEncodedFrame: _b, ...options } = packet.options
-      packet.options = options
-    }
+    if (packet.options) packet.options = withoutSharedEncoding(packet.options)
   }
 
   const release = (serverName: string): void => {

@@ -153,8 +153,7 @@ export function createParent(io: ServerLike, opened: OpenedParent, steps: Parent
   parent.use(join.admit)
   parent.on('connection', join.announce)
 
-  const createChild = parent.createChild
-  parent.createChild = (name: string): Namespace => {
+  const createChild = server.replaceChildCreation(parent, (name: string): Namespace => {
     if (pendingRefusal?.name === name) {
       const throwaway = server.constructDetached(name)
       const error = pendingRefusal.error
@@ -181,7 +180,7 @@ export function createParent(io: ServerLike, opened: OpenedParent, steps: Parent
       safeEmit(emitter, 'namespace.created', { route: match.route.name, name, namespace }, reporter(emitter, 'namespace.created handler', match.route.name, name))
     }
     return namespace
-  }
+  })
 
   // `io.of(name)` for a routed name goes through the parent too, so it cannot make a namespace that
   // skips `authorize` (socket.io#4164). Server-side creation is never refused for caps: the caps bound

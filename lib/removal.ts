@@ -14,10 +14,10 @@ const BROADCASTS = ['emit', 'to', 'in', 'except', 'send', 'write'] as const
  * @example
  * await removeNamespace(accessServer(io), parent, io.of('/category/1/item/2/chat'))
  */
-export async function removeNamespace(server: ServerAccess, parent: { children?: Set<unknown> }, namespace: Namespace): Promise<void> {
+export async function removeNamespace(server: ServerAccess, parent: object, namespace: Namespace): Promise<void> {
   for (const socket of server.sockets(namespace)) socket.disconnect()
   server.unregister(namespace.name, namespace)
-  parent.children?.delete(namespace)
+  server.forgetChild(parent, namespace)
   namespace.removeAllListeners()
   await closeAdapter(namespace)
   debug('removed %s', namespace.name)

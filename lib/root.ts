@@ -3,7 +3,7 @@ import type { Socket } from 'socket.io'
 import { codes } from './errors.js'
 import { classify, type Matcher } from './matcher.js'
 import type { Refusals } from './refusals.js'
-import type { ServerLike } from './server-compat.js'
+import { removeMiddleware, type ServerLike } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:root')
 
@@ -54,12 +54,7 @@ export function guardRoot(io: ServerLike, options: RootGuardOptions): () => void
   }
   const middleware = (socket: Socket, next: (error?: Error) => void): void => next(judge(socket))
   root.use(middleware)
-  return () => {
-    if (root._fns) return void root._fns.splice(root._fns.indexOf(middleware), 1)
-    // socket.io 2.x drops the `/` CONNECT it merges into the handshake once `/` has middleware, and
-    // sends none when `/` has no middleware left: leave a pass-through in its place.
-    root.fns[root.fns.indexOf(middleware)] = (_socket: Socket, next: () => void) => next()
-  }
+  return () => removeMiddleware(root, middleware)
 }
 
 /**

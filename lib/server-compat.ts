@@ -7,6 +7,32 @@ const { hasOwnProperty } = Object.prototype
 
 const debug = createDebug('socket.io-ns-router:server-compat')
 
+// The one file that reads or writes socket.io's private fields and relies on its internal calls: a
+// socket.io upgrade means checking this list against the new version (installed and tested: 2.1.1,
+// 2.5.1, 3.0.5, 3.1.2, 4.0.2 to 4.7.5, 4.8.x).
+//
+//   server._nsps             Map name → Namespace                  3.0 to 4.8   (lookup, register, unregister)
+//   server.nsps              object name → Namespace               2.1 to 2.5   (the same)
+//   server._adapter          adapter class a Namespace builds      2.1 to 4.8   (constructDetached)
+//   server.parentNsps        Map check → ParentNamespace, asked    2.1 to 4.8   (removeParent, isLastParent,
+//                            in insertion order                                  watchEarlierParents)
+//   server._opts             getter of the options                 4.6 to 4.8   (recovery)
+//   server.bind()            called by attach() with the engine    2.1 to 4.8   (onEngineConnection)
+//   engine.clients           object id → open engine.io socket     engine.io 3.2 to 6.6 (engineConnections)
+//   parent.children          Set of a ParentNamespace's children   2.1 to 4.8   (forgetChild)
+//   parent.createChild()     looked up per CONNECT it accepts      2.1 to 4.8   (replaceChildCreation,
+//                                                                               watchEarlierParents)
+//   namespace._fns           middleware list, copied by run()      3.0 to 4.8   (compactMiddleware, removeMiddleware)
+//   namespace.fns            the same                              2.1 to 2.5
+//   namespace._remove()      called when a socket leaves           3.0 to 4.8   (watchLeaving)
+//   namespace.remove()       the same                              2.1 to 2.5
+//   namespace.run()          runs the middleware of one socket     2.1 to 4.8   (watchLeaving)
+//   namespace._preConnectSockets  Map of sockets joining           4.8          (the URL reading of legacyName)
+//   socket._cleanup()        calls nsp._remove() from 4.7 on       2.5, 4.5 to 4.8 (watchLeaving)
+//   packet.options.wsPreEncoded       a broadcast's WebSocket     engine.io 5.1 to 6.6 (socket.io 4.1 to 4.8)
+//   packet.options.wsPreEncodedFrame  encoding, shared            engine.io 6.4+, set by socket.io-adapter 2.5
+//                                                                 (withoutSharedEncoding)
+
 /**
  * The part of a socket.io server (2.1 to 4.x) the router uses. A socket.io 4 `Server` fits, and so
  * does a socket.io 2 server, which has no types of its own.
@@ -71,6 +97,13 @@ export interface ServerAccess {
    */
   watchEarlierParents(parent: unknown, listener: (name: string) => void): { readonly count: number; stop(): void }
   sockets(namespace: Namespace): Socket[]
+  /**
+   * Makes `create` what socket.io calls to create a child of `parent` for each CONNECT its check accepts,
+   * and returns socket.io's own (call it with the parent as `this`).
+   */
+  replaceChildCreation(parent: object, create: (name: string) => Namespace): (this: unknown, name: string) => Namespace
+  /** Takes a removed namespace out of its parent's children, which the parent's `use` and `on` reach. */
+  forgetChild(parent: object, namespace: Namespace): void
   /**
    * Calls `listener` (with the namespace as `this`) for each socket socket.io forgets: a connected socket
    * that left, a socket a middleware refused (a tick after the refusal went out), and on 4.7+ a socket whose
@@ -183,9 +216,20 @@ export function accessServer(io: ServerLike): ServerAccess {
       const sockets = (namespace as any).sockets
       return sockets instanceof Map ? [...sockets.values()] : Object.values(sockets)
     },
+    // socket.io looks `createChild` up on the parent for each CONNECT its check accepts (2.1 to 4.8).
+    replaceChildCreation(parent, create) {
+      const target = parent as { createChild: (name: string) => Namespace }
+      const own = target.createChild
+      target.createChild = create
+      return own
+    },
+    // `children`: a Set on every ParentNamespace since 2.1.0.
+    forgetChild(parent, namespace) {
+      ;(parent as { children?: Set<unknown> }).children?.delete(namespace)
+    },
     watchLeaving(namespace, listener) {
-      // 4.x sockets call `nsp._remove(socket)` from `_cleanup()`; 2.x ones call `nsp.remove(socket)` when
-      // they close, and a refused 2.x socket was never added. 4.6+ with `cleanupEmptyChildNamespaces`
+      // 3.x and 4.x sockets call `nsp._remove(socket)` when they close; 2.x ones call `nsp.remove(socket)`,
+      // and a refused 2.x socket was never added. 4.6+ with `cleanupEmptyChildNamespaces`
       // installs an own `_remove` on each child that closes and unregisters it once empty: it is deleted, so
       // that the prototype's wrapper below is the one that runs.
       const method = generation === 4 ? '_remove' : 'remove'
@@ -210,6 +254,7 @@ export function accessServer(io: ServerLike): ServerAccess {
         return undefined
       }
     },
+    // `_opts`: a getter since 4.6, which brought connection state recovery; absent before.
     recovery() {
       const options = server._opts?.connectionStateRecovery
       return options ? { maxDisconnectionDuration: options.maxDisconnectionDuration, skipMiddlewares: options.skipMiddlewares } : undefined
@@ -226,6 +271,38 @@ export function accessServer(io: ServerLike): ServerAccess {
       return watchEngine(server, listener)
     },
   }
+}
+
+/**
+ * Takes `middleware` out of a namespace that `use()` gave it. On 3.x and 4.x it is removed from `_fns`; on
+ * 2.x it is replaced in `fns` by one that lets every socket through: 2.x drops the `/` CONNECT it merges
+ * into the handshake once `/` has middleware, and sends none when `/` has no middleware left.
+ *
+ * @example
+ * io.sockets.use(check)
+ * removeMiddleware(io.sockets, check)
+ */
+export function removeMiddleware(namespace: Namespace, middleware: Function): void {
+  const target = namespace as unknown as { _fns?: Function[]; fns: Function[] }
+  if (target._fns) return void target._fns.splice(target._fns.indexOf(middleware), 1)
+  target.fns[target.fns.indexOf(middleware)] = letThrough
+}
+
+/**
+ * The options of a packet engine.io is about to send, without the WebSocket encoding a broadcast made once
+ * for all its recipients (`wsPreEncoded`, `wsPreEncodedFrame`): a recipient whose packet was rewritten
+ * needs its own. A copy: the options object the recipients share stays untouched.
+ *
+ * @example
+ * packet.options = withoutSharedEncoding(packet.options)
+ */
+export function withoutSharedEncoding(options: Record<string, unknown>): Record<string, unknown> {
+  const { wsPreEncoded: _encoded, wsPreEncodedFrame: _frame, ...own } = options
+  return own
+}
+
+function letThrough(_socket: unknown, next: () => void): void {
+  next()
 }
 
 // What socket.io touches on the adapter of a namespace whose sockets are all refused in middleware.

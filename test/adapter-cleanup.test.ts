@@ -397,7 +397,9 @@ t.test('subscriptionsConfirmed: nothing to wait for on adapters that do not subs
   const shaped = (adapter: object) => subscriptionsConfirmed(withProcessListeners(() => ({ adapter }) as never).value)
   t.equal(shaped({ channel: 'c#', subClient: {} }), undefined, 'a channel and a client, but no Redis adapter of a known kind')
   t.equal(shaped({ channel: 'c#', subClient: null, redisListeners: new Map() }), undefined, 'no subscriber client')
-  t.equal(shaped({ channel: 'c#', subClient: {}, redisListeners: new Map() }), undefined, 'a subscriber client that cannot subscribe')
+  // Shaped as @socket.io/redis-adapter's classic one (adapter-compat.ts, isRedisAdapter).
+  const classic = { requestChannel: 'c-request#', onrequest() {}, parser: { decode() {} } }
+  t.equal(shaped({ channel: 'c#', subClient: {}, redisListeners: new Map(), ...classic }), undefined, 'a subscriber client that cannot subscribe')
 })
 
 t.test('subscriptionsConfirmed resolves, never rejects, when the subscriber client is closed', async (t) => {

@@ -135,7 +135,7 @@ for (const kind of SERVER_LINES) {
     await connected(client(t, clientFor(kind), url + '/room/1'))
     t.same(created, [['/room/1', true]], 'created for a client')
     t.same(connections, ['/room/1'])
-    t.ok(gate.parent.children?.has(io.of('/room/1')))
+    t.ok((gate.parent as { children?: Set<unknown> }).children?.has(io.of('/room/1')))
     t.equal(gate.create('/room/2').name, '/room/2')
     t.same(created[1], ['/room/2', false], 'created by server code')
     t.equal(gate.create('/room/2'), io.of('/room/2'), 'the same one again')

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import t from 'tap'
-import { accessServer, type EngineConnection } from '../lib/server-compat.js'
+import { accessServer, removeMiddleware, withoutSharedEncoding, type EngineConnection } from '../lib/server-compat.js'
 import {
   client,
   clientFor,
@@ -9,6 +9,7 @@ import {
   EVERY_SERVER,
   isLegacyServer,
   refusal,
+  SERVER_LINES,
   startServer,
   unattachedServer,
   until,
@@ -191,4 +192,59 @@ t.test('legacyName: what each version reads from a socket.io-client 2 CONNECT be
   t.equal(current.legacyName('/a/../b'), '/b', '4.8 resolves them, as a URL')
   t.equal(current.legacyName('//category/1'), '/1', 'and reads //x as a host')
   t.equal(current.legacyName('//['), undefined, 'a name that is no URL')
+})
+
+for (const kind of SERVER_LINES) {
+  t.test(`socket.io ${versionOf(kind)}: a parent's children and a namespace's middleware`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    const server = accessServer(io)
+    const parent = io.of(/^\/kid-\d$/)
+    const kid = parent.createChild('/kid-1')
+    t.ok(parent.children.has(kid))
+    server.forgetChild(parent, kid)
+    t.notOk(parent.children.has(kid), 'out of the children the parent reaches')
+    server.forgetChild({}, kid)
+    // `/` with a middleware taken out again: a client still connects, and the middleware no longer runs.
+    let ran = 0
+    const check = (_socket: unknown, next: () => void) => { ran++; next() }
+    io.sockets.use(check)
+    removeMiddleware(io.sockets, check)
+    const list = (io.sockets._fns ?? io.sockets.fns) as unknown[]
+    t.equal(list.length, isLegacyServer(kind) ? 1 : 0, isLegacyServer(kind) ? '2.x: a pass-through in its place' : 'removed')
+    t.notOk(list.includes(check))
+    await connected(client(t, clientFor(kind), url))
+    t.equal(ran, 0)
+
+    // The creation of a function parent's children, for each CONNECT its check accepts.
+    const checked = io.of((_name: string, _auth: unknown, next: (error: null, allow: boolean) => void) => next(null, true))
+    const asked: string[] = []
+    const own = server.replaceChildCreation(checked, (name) => {
+      asked.push(name)
+      return own.call(checked, name)
+    })
+    t.equal(checked.createChild('/made-here').name, '/made-here', "socket.io's own creation goes through it")
+    await connected(client(t, clientFor(kind), url + '/made-by-connect'))
+    t.same(asked, ['/made-here', '/made-by-connect'])
+    t.ok(checked.children.has(server.lookup('/made-by-connect')), "socket.io's own creation made it a child")
+  })
+}
+
+t.test('socket.io 4.8: a broadcast over WebSocket shares its encoding, which a rewritten packet leaves out', async (t) => {
+  const { io, url } = await startServer(t, '4')
+  const joined = new Promise<any>((resolve) => io.on('connection', resolve))
+  const peer = clientV4(t, url, { transports: ['websocket'] })
+  await connected(peer)
+  const socket = await joined
+  const sent = new Promise<Record<string, unknown>>((resolve) => socket.conn.once('packetCreate', (packet: any) => resolve(packet.options)))
+  const heard = new Promise((resolve) => peer.once('news', resolve))
+  io.emit('news', 'all')
+  const shared = await sent
+  t.ok('wsPreEncodedFrame' in shared, 'socket.io-adapter 2.5 encodes the frame once for every recipient')
+  const before = { ...shared }
+  const own = withoutSharedEncoding(shared)
+  t.notOk('wsPreEncodedFrame' in own)
+  t.notOk('wsPreEncoded' in withoutSharedEncoding({ wsPreEncoded: '42["news"]', compress: true }))
+  t.same(withoutSharedEncoding({ wsPreEncoded: 'x', compress: true }), { compress: true }, 'the rest kept')
+  t.same(shared, before, 'the shared options are untouched')
+  t.equal(await heard, 'all')
 })

@@ -1,14 +1,14 @@
-// The seed's io-handler (shared/seeds/001), rewritten for the benchmark with the same behaviour:
+// The io-handler snippet this package replaces, as a baseline, rewritten for the benchmark with the same behaviour:
 // a `connection` handler on `/` reads `ns` from the handshake query, tries every RegExp route in
 // turn, calls io.of(ns) once per new name and never frees it. Only socket.io-client 2.x reaches
 // it: v4 clients never join `/`.
 import { EventEmitter } from 'node:events'
 
-export function createSeedHandler(io, routes) {
+export function createSnippetHandler(io, routes) {
   const ee = new EventEmitter()
   const namespacesCreated = {}
 
-  /** The body of the seed's handler for one `ns` value; true when a route matched. */
+  /** The body of the snippet's handler for one `ns` value; true when a route matched. */
   const open = (ns) => {
     let matched = false
     for (const name of Object.keys(routes)) {
