@@ -1,8 +1,12 @@
 import createDebug from 'debug'
+import type { Emitter } from 'mitt'
 import type { Namespace, Socket } from 'socket.io'
+import { codes } from './errors.js'
 import { fromEntries } from './from-entries.js'
 import type { CompiledRoute, RouteMatch } from './matcher.js'
+import type { Refusals } from './refusals.js'
 import { removeNamespace, retire } from './removal.js'
+import { reporter, safeEmit } from './safe-emit.js'
 import type { EngineConnection, ServerAccess } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:lifecycle')
@@ -102,7 +106,7 @@ export interface Claim {
  * Options of {@link createLifecycle}.
  *
  * @example
- * const options: LifecycleOptions = { ttl: 30_000, maxNamespaces: 10_000, perConnection: 128, perClient: 256, clock: systemClock, onRemoved() {}, onOrphan() {} }
+ * const options: LifecycleOptions = { ttl: 30_000, maxNamespaces: 10_000, perConnection: 128, perClient: 256, clock: systemClock, emitter, refusals }
  */
 export interface LifecycleOptions {
   /** How long an empty namespace lives, in ms, or false to keep it. */
@@ -113,10 +117,10 @@ export interface LifecycleOptions {
   readonly perConnection: number
   /** Cap on the live namespaces that the connections of one client key created. */
   readonly perClient: number
-  /** Called after a namespace was removed. */
-  readonly onRemoved: (namespace: Namespace, match: RouteMatch) => void
-  /** Called for a socket that reached a removed namespace and was disconnected. */
-  readonly onOrphan: (socket: Socket) => void
+  /** Where `namespace.removed` is announced. */
+  readonly emitter: Emitter<Record<string, unknown>>
+  /** Where a socket that reached a removed namespace, and was disconnected, is recorded (`NS_UNAVAILABLE`). */
+  readonly refusals: Refusals
   /** The clock of the removal timers and of recovery deadlines (tests drive their own). */
   readonly clock: Clock
 }
@@ -150,7 +154,7 @@ export type Bound = 'all routes' | 'route' | 'connection' | 'client'
  * and the rules for removing namespaces.
  *
  * @example
- * const lifecycle = createLifecycle(server, parent, { ttl: 30_000, maxNamespaces: 10_000, perConnection: 128, perClient: 256, onRemoved, onOrphan })
+ * const lifecycle = createLifecycle(server, parent, { ttl: 30_000, maxNamespaces: 10_000, perConnection: 128, perClient: 256, emitter, refusals })
  * lifecycle.adopt(namespace, match)
  */
 export interface Lifecycle {
@@ -195,10 +199,10 @@ export interface Lifecycle {
  * - a socket that still reaches a removed namespace is disconnected, never left in it.
  *
  * @example
- * const lifecycle = createLifecycle(accessServer(io), parent, { ttl: 0, maxNamespaces: 100, perConnection: 128, perClient: 256, clock: systemClock, onRemoved() {}, onOrphan() {} })
+ * const lifecycle = createLifecycle(accessServer(io), parent, { ttl: 0, maxNamespaces: 100, perConnection: 128, perClient: 256, clock: systemClock, emitter, refusals })
  */
 export function createLifecycle(server: ServerAccess, parent: object, options: LifecycleOptions): Lifecycle {
-  const { clock } = options
+  const { clock, emitter, refusals } = options
   const recovery = server.recovery()
   const entries = new Map<Namespace, Entry>()
   const perRoute = new Map<string, number>()
@@ -231,8 +235,12 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
     removed++
     await removeNamespace(server, parent, namespace)
     entry.release()
-    retire(namespace, options.onOrphan)
-    options.onRemoved(namespace, entry)
+    retire(namespace, orphaned)
+    safeEmit(emitter, 'namespace.removed', { route, name: namespace.name }, reporter(emitter, 'namespace.removed handler', route, namespace.name))
+  }
+
+  const orphaned = (socket: Socket): void => {
+    refusals.refuse(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name)
   }
 
   // Every way out of `pending` is heard (connected, refused by any middleware, connection closed), so a

@@ -1,6 +1,7 @@
 import createDebug from 'debug'
 import { isSafeRegex } from './regex-safety.js'
 import { codes, NamespaceRouterError, type ErrorCode } from './errors.js'
+import { isProblem, parseName } from './name.js'
 import { createRouteTable, type Segment } from './route-table.js'
 import type { Authorize, RouteInput } from './types.js'
 
@@ -66,6 +67,32 @@ export interface Matcher {
   match(canonical: string): RouteMatch | undefined
   /** Builds the canonical name of a path route from its params (reverse routing). */
   build(route: string, params: Readonly<Record<string, unknown>>): string
+}
+
+/**
+ * What a CONNECT's name is: its route match, or the code to refuse it with. Namespaces are only ever
+ * created under canonical names: any other spelling is `NS_INVALID_NAME` here (the `//` spelling is
+ * aliased per connection before socket.io sees it: namespace-alias.ts).
+ *
+ * @example
+ * classify(matcher, '/category/1/item/2/chat', 256) // { route, params, captures }
+ * classify(matcher, '/nowhere', 256) // 'NS_NO_ROUTE'
+ */
+export function classify(matcher: Matcher, name: unknown, maxNameLength: number): RouteMatch | ErrorCode {
+  const parsed = parseName(name, maxNameLength)
+  if (isProblem(parsed) || parsed.canonical !== name) return codes.INVALID_NAME
+  return matcher.match(parsed.canonical) ?? codes.NO_ROUTE
+}
+
+/**
+ * The route match of a canonical routed name, or undefined.
+ *
+ * @example
+ * resolve(matcher, '/category/1/item/2/chat', 256)?.route.name // 'chat'
+ */
+export function resolve(matcher: Matcher, name: unknown, maxNameLength: number): RouteMatch | undefined {
+  const found = classify(matcher, name, maxNameLength)
+  return typeof found === 'string' ? undefined : found
 }
 
 /**

@@ -1,26 +1,22 @@
 import createDebug from 'debug'
 import type { Emitter } from 'mitt'
-import type { Namespace, Socket } from 'socket.io'
-import { guardAdapterClients, subscriptionsConfirmed } from './adapter-cleanup.js'
-import { clientKeyOf } from './client-key.js'
-import { createEmitter } from './emitter.js'
-import { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
-import { createGate } from './gate.js'
+import type { Namespace } from 'socket.io'
+import { createAuthorizer } from './authorize.js'
+import { codes, NamespaceRouterError } from './errors.js'
 import { fromEntries } from './from-entries.js'
-import { createLifecycle, type Claim } from './lifecycle.js'
+import { compileRoutes, resolve, type Matcher } from './matcher.js'
 import { bridgeGenerations } from './mixed-cluster.js'
-import { compileRoutes, type RouteMatch } from './matcher.js'
-import { createAliases } from './namespace-alias.js'
-import { isProblem, parseName } from './name.js'
 import { resolveOptions, type RouterOptions } from './options.js'
+import { createJoin } from './join.js'
+import { createLifecycle } from './lifecycle.js'
+import { openParent, createParent } from './parent.js'
+import { createQuotas } from './quotas.js'
+import { createRefusals } from './refusals.js'
 import { guardRoot } from './root.js'
 import { createRouteWide, type RouteHandle } from './route-wide.js'
-import { safeEmit } from './safe-emit.js'
-import { accessServer, type EngineConnection, type ServerLike } from './server-compat.js'
-import type { Authorize, AuthorizeContext, AuthorizeOutcome, ParamsOf, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
-
-// Object.hasOwn is Node 16.9+: legacy servers run older Node.
-const { hasOwnProperty } = Object.prototype
+import { createEmitter } from './safe-emit.js'
+import { accessServer, type ServerAccess, type ServerLike } from './server-compat.js'
+import type { ParamsOf, PathParams, RouteInput, RoutePatterns, RouterEvents } from './types.js'
 
 const debug = createDebug('socket.io-ns-router:router')
 
@@ -104,247 +100,32 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
   const { routes, ...rest } = options
   const settings = resolveOptions(rest)
   const matcher = compileRoutes(routes as Readonly<Record<string, RouteInput>>, settings)
-  const server = accessServer(io)
   // Internally untyped: the per-route event types are only for the router's users.
   const emitter = createEmitter<Record<string, unknown>>()
-  const refusals: Record<string, number> = {}
-  let created = 0
-  // The Redis clients the adapters share, guarded while the router lives: a broadcast in flight when Redis
-  // goes away must not end the process (adapter-cleanup.ts). Those of the main namespace's adapter at once,
-  // any others (an adapter set after the router) as namespaces are created.
-  const guarded = new Map<object, () => void>()
-  guardAdapterClients(io.sockets, guarded)
-  let closed = false
-  // Stand-in names for names a socket.io-client 2 asked for that socket.io itself would rewrite
-  // before any check: stand-in → the name the client asked for.
-  const standIns = new Map<string, string>()
-  let standInCount = 0
-
-  // Whether an event has a handler: its payload is only built then.
-  const listened = (type: string): boolean => (emitter.all.get(type)?.length ?? 0) + (emitter.all.get('*')?.length ?? 0) > 0
-
-  const report = (during: string, route?: string, name?: string) => (error: unknown) =>
-    safeEmit(emitter, 'error', { error, during, route, name }, (failure) => debug('error handler failed: %O', failure))
-
-  const refusal = (code: ErrorCode, message: string, name: string, route?: string): RefusalError => {
-    debug('refused %s: %s', name.slice(0, 100), code)
-    refusals[code] = (refusals[code] ?? 0) + 1
-    safeEmit(emitter, 'refused', { code, message, name, route }, report('refused handler', route, name))
-    return new RefusalError(code, message)
-  }
-
-  // Namespaces are only ever created under canonical names; other spellings are aliased per
-  // connection before socket.io sees them (namespace-alias.ts), or refused.
-  const classify = (name: unknown): RouteMatch | ErrorCode => {
-    const parsed = parseName(name, settings.maxNameLength)
-    if (isProblem(parsed) || parsed.canonical !== name) return codes.INVALID_NAME
-    return matcher.match(parsed.canonical) ?? codes.NO_ROUTE
-  }
-  const resolve = (name: unknown): RouteMatch | undefined => {
-    const found = classify(name)
-    return typeof found === 'string' ? undefined : found
-  }
-
-  // Only for routes that have an authorize: the others are let through at once, with no promise and
-  // no microtask per CONNECT (bench/README.md).
-  // Timed only when someone listens to `authorized`: process.hrtime, not performance.now, for Node 10.
-  const authorize = async (check: Authorize, match: RouteMatch, context: Omit<AuthorizeContext, 'route' | 'params' | 'captures'>): Promise<boolean> => {
-    const route = match.route.name
-    const started = listened('authorized') ? process.hrtime() : undefined
-    let outcome: AuthorizeOutcome
-    try {
-      outcome = (await check({ ...context, route, params: match.params, captures: match.captures })) === true ? 'allowed' : 'denied'
-    } catch (error) {
-      report('authorize', route, context.name)(error)
-      outcome = 'error'
-    }
-    if (started) {
-      const [seconds, nanoseconds] = process.hrtime(started)
-      const payload = { route, phase: context.phase, name: context.name, outcome, durationMs: seconds * 1e3 + nanoseconds / 1e6 }
-      safeEmit(emitter, 'authorized', payload, report('authorized handler', route, context.name))
-    }
-    return outcome === 'allowed'
-  }
-
-  // Runs first in every routed namespace: createChild copies the parent's middleware to each child.
-  const admit = (socket: Socket, next: (error?: Error) => void): void => {
-    const match = lifecycle.matchOf(socket.nsp)
-    // socket.io 4.8 creates a socket a microtask after it looked its namespace up: the namespace
-    // may have been removed in between, and a socket must not join a removed namespace.
-    if (!match) return next(refusal(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
-    if (lifecycle.enter(socket)) {
-      return next(refusal(codes.CONNECTION_LIMIT, `too many namespaces on this connection (${settings.maxNamespacesPerConnection})`, socket.nsp.name, match.route.name))
-    }
-    // The CONNECT ack waits until other nodes' broadcasts reach this node's new namespace: a client that is
-    // connected misses none. Only a namespace whose adapter's subscriptions are not confirmed yet waits.
-    const subscribing = subscriptionsConfirmed(socket.nsp)
-    if (subscribing) return void subscribing.then(() => admitted(socket, next))
-    admitted(socket, next, match)
-  }
-
-  // The router's middleware, past the connection's bound.
-  const admitted = (socket: Socket, next: (error?: Error) => void, known?: RouteMatch): void => {
-    const match = known ?? lifecycle.matchOf(socket.nsp)
-    // Removed while its subscriptions were being confirmed (router.close()).
-    if (!match) return next(refusal(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
-    const check = match.route.authorize
-    if (!check) return next()
-    const auth = objectOrEmpty(server.generation === 4 ? socket.handshake.auth : socket.handshake.query)
-    void authorize(check, match, { phase: 'join', name: socket.nsp.name, auth, handshake: socket.handshake, socket }).then((allowed) => {
-      if (allowed) return next()
-      next(refusal(codes.FORBIDDEN, 'not authorized to join this namespace', socket.nsp.name, match.route.name))
-      lifecycle.settle(socket, false)
-    })
-  }
-
-  // Event names built once per route, and a failure report built only for a failure: this runs for every
-  // socket that joins.
-  const joinEvents = new Map<string, string>()
-  const reportJoin = (error: unknown, payload: unknown): void => {
-    const { route, namespace } = payload as { route: string; namespace: Namespace }
-    report('dynamic.group handler', route, namespace.name)(error)
-  }
-  const announce = (socket: Socket): void => {
-    // Only live children of the router's parent carry this listener (removal drops it).
-    const match = lifecycle.matchOf(socket.nsp) as RouteMatch
-    lifecycle.settle(socket, true)
-    const route = match.route.name
-    let type = joinEvents.get(route)
-    if (type === undefined) joinEvents.set(route, (type = `dynamic.group.${route}`))
-    const payload = { route, socket, namespace: socket.nsp, params: match.params, captures: match.captures }
-    safeEmit(emitter, type, payload, reportJoin)
-  }
-
-  const capRefusal = (match: RouteMatch, name: string): RefusalError | undefined => {
-    const cap = lifecycle.capExceeded(match.route)
-    return cap && refusal(codes.LIMIT, `too many namespaces (${cap})`, name, match.route.name)
-  }
-
-  // A client's creation passes the caps of all routes and of its route, then the bounds of its connection
-  // and of its client key, and is counted against both from then on.
-  const claim = (match: RouteMatch, name: string): Claim | RefusalError => {
-    const capped = capRefusal(match, name)
-    if (capped) return capped
-    const connection = aliases.takeConnecting(name)
-    if (!connection) return lifecycle.claim(undefined, undefined)
-    const key = lifecycle.keyOf(connection, () => clientKeyOf(connection, settings.clientKey))
-    const bound = lifecycle.clientBound(connection, key)
-    if (bound === 'connection') {
-      return refusal(codes.CONNECTION_LIMIT, `too many namespaces on this connection (${settings.maxNamespacesPerConnection})`, name, match.route.name)
-    }
-    if (bound === 'client') return refusal(codes.CLIENT_LIMIT, `too many namespaces created by this client (${settings.maxNamespacesPerClient})`, name, match.route.name)
-    return lifecycle.claim(connection, key)
-  }
-
-  const gate = createGate(io, {
-    server,
-    classify,
-    standIn: (name) => standIns.get(name),
-    refuse: refusal,
-    capRefusal,
-    claim,
-    authorizeCreation(match, name, auth) {
-      const check = match.route.authorize
-      return check ? authorize(check, match, { phase: 'create', name, auth: objectOrEmpty(auth), handshake: undefined, socket: undefined }) : true
-    },
-    isLive: (namespace) => lifecycle.matchOf(namespace) !== undefined,
-    created(namespace, match, creation, release) {
-      guardAdapterClients(namespace, guarded)
-      // Right after creation: a socket.io 2 Redis adapter's request listener is found among the last ones
-      // added. Its removal (adapter-cleanup.ts) undoes it.
-      bridgeGenerations(namespace)
-      lifecycle.adopt(namespace, match, creation, release)
-      created++
-      if (listened('namespace.created')) {
-        safeEmit(emitter, 'namespace.created', { route: match.route.name, name: namespace.name, namespace }, report('namespace.created handler', match.route.name, namespace.name))
-      }
-    },
-  })
-  gate.parent.use(admit)
-  gate.parent.on('connection', announce)
-  const lifecycle = createLifecycle(server, gate.parent, {
+  const refusals = createRefusals(emitter)
+  const server = accessServer(io)
+  const opened = openParent(io)
+  const members = createLifecycle(server, opened.namespace, {
     ttl: settings.emptyNamespaceTtlMs,
     maxNamespaces: settings.maxNamespaces,
     perConnection: settings.maxNamespacesPerConnection,
     perClient: settings.maxNamespacesPerClient,
     clock: settings.clock,
-    onRemoved(namespace, match) {
-      safeEmit(emitter, 'namespace.removed', { route: match.route.name, name: namespace.name }, report('namespace.removed handler', match.route.name, namespace.name))
-    },
-    onOrphan(socket) {
-      refusal(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name)
-    },
+    emitter,
+    refusals,
   })
-
-  // Server-side creation (router.namespace, io.of) is never refused for caps: the caps bound what
-  // clients create, and a flood of clients must not break the server's own emits.
-  const createForServer = (name: string): Namespace => gate.create(name)
-
-  // `io.of(name)` for a routed name goes through the parent too, so it cannot make a namespace that
-  // skips `authorize` (socket.io#4164).
-  const of = io.of
-  io.of = function (this: ServerLike, name: unknown, fn?: unknown) {
-    if (typeof name === 'string') {
-      const full = name.startsWith('/') ? name : `/${name}`
-      const match = server.lookup(full) ? undefined : resolve(full)
-      if (match) {
-        const namespace = createForServer(full)
-        if (typeof fn === 'function') namespace.on('connect', fn as (socket: Socket) => void)
-        return namespace
-      }
-    }
-    return of.call(this, name, fn)
-  }
-
-  const detachRoot = guardRoot(io, {
-    queryKey: settings.query,
-    policy: settings.unmatched,
-    classify: (value) => {
-      const found = classify(value)
-      return typeof found === 'string' ? found : undefined
-    },
-    refuse: refusal,
-  })
-
-  // Sees every CONNECT of a socket.io-client 2 connection, and only `//x` ones of the others: only
-  // `//x` can be an alias, and only socket.io-client 2 names get stand-ins. A v3/v4 CONNECT for any
-  // other name, the common case, is not parsed here (the parent's check parses it).
-  const decide = (path: string, legacy: boolean): string | undefined => {
-    const parsed = parseName(path, settings.maxNameLength)
-    // A canonical spelling is its own canonical spelling: match it as it is, without parsing it again.
-    if (!isProblem(parsed)) return parsed.canonical !== path && matcher.match(parsed.canonical) ? parsed.canonical : undefined
-    // Only a name socket.io would rewrite before the router's check needs a stand-in: any other name
-    // reaches the check as it is (or whatever serves it, as on plain socket.io).
-    if (!legacy || !gate.isLast() || server.legacyName(path) === path) return undefined
-    const standIn = `/~ns-router-refusal-${++standInCount}`
-    standIns.set(standIn, path)
-    return standIn
-  }
-  // One listener shared by every connection, and nothing kept per connection: a server holds one
-  // engine.io connection per client, and any per-connection bookkeeping adds up (bench/README.md).
-  const legacy = (connection: EngineConnection): boolean => connection.protocol === 3 || server.generation === 2
-  const aliases = createAliases(
-    (path, connection) => decide(path, legacy(connection)),
-    (serverName) => standIns.delete(serverName),
-    legacy,
-  )
-  const stopWatching = server.onEngineConnection(aliases.watch)
+  const quotas = createQuotas(members, refusals, settings)
+  const authorizer = createAuthorizer(emitter, server.generation)
+  const { maxNameLength } = settings
+  const join = createJoin({ members, quotas, authorizer, refusals, emitter })
+  const parent = createParent(io, opened, { server, matcher, maxNameLength, emitter, refusals, quotas, authorizer, members, join })
+  const wide = createRouteWide(io, server, matcher, members)
+  const detachRoot = guardRoot(io, { queryKey: settings.query, policy: settings.unmatched, matcher, maxNameLength, refusals })
   // `/` spans a mixed socket.io 2/4 cluster too (the v2 clients' `ns` query arrives on it). Its bridge stays
   // after close(): it only makes `/` work with the other generation's nodes.
   bridgeGenerations(io.sockets)
-
-  const wide = createRouteWide(io, server, matcher, lifecycle)
-
-  // socket.io asks parents in the order they were registered: one registered before the router (an
-  // `io.of(regex)`) takes every CONNECT it accepts, and the router never hears of it.
-  const shadowed = new Set<string>()
-  const earlier = server.watchEarlierParents(gate.parent, (name) => {
-    const match = resolve(name)
-    if (!match || shadowed.has(match.route.name)) return
-    shadowed.add(match.route.name)
-    debug('route %s is shadowed: %s went to a parent namespace registered before the router, which socket.io asks first; create the router first', match.route.name, name)
-  })
-  if (earlier.count > 0) debug('%d parent namespace(s) registered before the router: socket.io gives them the CONNECTs they accept first', earlier.count)
+  const earlier = watchShadows(server, opened.namespace, matcher, maxNameLength)
+  let closed = false
 
   const typed = emitter as unknown as Emitter<RouterEvents<Routes>>
   return {
@@ -354,11 +135,10 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
     namespace(route, params) {
       if (closed) throw new NamespaceRouterError(codes.CLOSED, 'the router is closed')
       const name = matcher.build(route, params as Readonly<Record<string, unknown>>)
-      const match = resolve(name)
-      if (match?.route.name !== route) {
+      if (resolve(matcher, name, maxNameLength)?.route.name !== route) {
         throw new NamespaceRouterError(codes.REVERSE_ROUTE, `params of route ${route} build ${JSON.stringify(name)}, which does not route back to it`)
       }
-      return server.lookup(name) ?? createForServer(name)
+      return server.lookup(name) ?? parent.create(name)
     },
     route(route) {
       if (closed) throw new NamespaceRouterError(codes.CLOSED, 'the router is closed')
@@ -366,31 +146,34 @@ export function createNamespaceRouter<const Routes extends RoutePatterns>(
       return wide.handle(route) as RouteHandle<never>
     },
     stats() {
-      const counts = lifecycle.counts()
+      const counts = members.counts()
       const names = [...matcher.routes.keys()]
       const byRoute = fromEntries(names.map((route) => [route, counts.byRoute[route] ?? 0] as const))
       const socketsByRoute = fromEntries(names.map((route) => [route, counts.socketsByRoute[route] ?? 0] as const))
-      return { ...counts, byRoute, socketsByRoute, refusals: { ...refusals }, created }
+      return { ...counts, byRoute, socketsByRoute, refusals: refusals.counts(), created: parent.created() }
     },
     async close() {
       if (closed) return
       closed = true
-      gate.close()
       detachRoot()
-      if (hasOwnProperty.call(io, 'of')) delete (io as { of?: unknown }).of
-      stopWatching()
       wide.close()
       earlier.stop()
-      for (const connection of server.engineConnections()) aliases.unwatch(connection)
-      await lifecycle.removeAll()
-      for (const unguard of guarded.values()) unguard()
-      guarded.clear()
+      await parent.close()
       debug('closed')
     },
   }
 }
 
-function objectOrEmpty(value: unknown): Readonly<Record<string, unknown>> {
-  // socket.io 2.x hands a buffered CONNECT's index over as its query (see README, "socket.io versions").
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
+// socket.io asks parents in the order they were registered: one registered before the router (an
+// `io.of(regex)`) takes every CONNECT it accepts, and the router never hears of it.
+function watchShadows(server: ServerAccess, parent: object, matcher: Matcher, maxNameLength: number): { stop(): void } {
+  const shadowed = new Set<string>()
+  const earlier = server.watchEarlierParents(parent, (name) => {
+    const match = resolve(matcher, name, maxNameLength)
+    if (!match || shadowed.has(match.route.name)) return
+    shadowed.add(match.route.name)
+    debug('route %s is shadowed: %s went to a parent namespace registered before the router, which socket.io asks first; create the router first', match.route.name, name)
+  })
+  if (earlier.count > 0) debug('%d parent namespace(s) registered before the router: socket.io gives them the CONNECTs they accept first', earlier.count)
+  return earlier
 }

@@ -1,7 +1,25 @@
 import createDebug from 'debug'
+import mittDefault from 'mitt'
 import type { Emitter, EventType, Handler, WildcardHandler } from 'mitt'
 
 const debug = createDebug('socket.io-ns-router:safe-emit')
+
+type MittFactory = <Events extends Record<EventType, unknown>>() => Emitter<Events>
+
+// mitt 3.0.1 ships CommonJS-style types without "type": under `module: nodenext` its default import
+// type-checks as the module object (developit/mitt#191) while it runs as the factory. One cast, here.
+const mitt = mittDefault as unknown as MittFactory
+
+/**
+ * Creates a typed mitt emitter.
+ *
+ * @example
+ * const emitter = createEmitter<{ ping: { at: number } }>()
+ * emitter.on('ping', ({ at }) => at)
+ */
+export function createEmitter<Events extends Record<EventType, unknown>>(): Emitter<Events> {
+  return mitt<Events>()
+}
 
 /**
  * Calls a user callback so that neither a throw nor a rejected promise escapes: both go to `report`.
@@ -53,6 +71,27 @@ export function safeEmit<Events extends Record<EventType, unknown>, Key extends 
       }
     }
   }
+}
+
+/**
+ * Whether an event has a handler (its own or `'*'`): a costly payload is only built then.
+ *
+ * @example
+ * if (listened(emitter, 'authorized')) safeEmit(emitter, 'authorized', timed(), report)
+ */
+export function listened(emitter: Emitter<Record<string, unknown>>, type: string): boolean {
+  return (emitter.all.get(type)?.length ?? 0) + (emitter.all.get('*')?.length ?? 0) > 0
+}
+
+/**
+ * The reporter of a failed router callback: the failure becomes the router's `error` event, saying
+ * during what it happened. A failing `error` handler is only logged.
+ *
+ * @example
+ * safeEmit(emitter, 'refused', payload, reporter(emitter, 'refused handler', 'chat', '/c/1'))
+ */
+export function reporter(emitter: Emitter<Record<string, unknown>>, during: string, route?: string, name?: string): (error: unknown) => void {
+  return (error) => safeEmit(emitter, 'error', { error, during, route, name }, (failure) => debug('error handler failed: %O', failure))
 }
 
 // A handler's result: a rejected promise is reported like a throw. The payload goes to `report`, so that

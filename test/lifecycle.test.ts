@@ -1,6 +1,8 @@
 import t, { type Test } from 'tap'
 import { createLifecycle, systemClock, type LifecycleOptions } from '../lib/lifecycle.js'
 import { compileRoutes } from '../lib/matcher.js'
+import { createRefusals } from '../lib/refusals.js'
+import { createEmitter } from '../lib/safe-emit.js'
 import { accessServer } from '../lib/server-compat.js'
 import {
   client as connectClient,
@@ -28,14 +30,17 @@ async function setup(t: Test, kind: ServerKind = '4', options: Partial<Lifecycle
   const orphans: string[] = []
   // Grace periods run on this clock: a test moves time on, and never waits for it.
   const clock = manualClock()
+  const emitter = createEmitter<Record<string, unknown>>()
+  emitter.on('namespace.removed', (event) => removed.push((event as { name: string }).name))
+  emitter.on('refused', (event) => orphans.push((event as { name: string }).name))
   const lifecycle = createLifecycle(accessServer(io), parent, {
     clock,
     ttl: false,
     maxNamespaces: Infinity,
     perConnection: Infinity,
     perClient: Infinity,
-    onRemoved: (namespace) => removed.push(namespace.name),
-    onOrphan: (socket) => orphans.push(socket.nsp.name),
+    emitter,
+    refusals: createRefusals(emitter),
     ...options,
   })
   const registry = (name: string) => (io._nsps instanceof Map ? io._nsps.get(name) : io.nsps[name])
@@ -309,7 +314,7 @@ t.test('claims: counted against a connection and a key until adopted or dropped,
 t.test('a live namespace keeps its match compact', async (t) => {
   const { io, parent } = await setup(t)
   const lifecycle = createLifecycle(accessServer(io), parent, {
-    ttl: false, maxNamespaces: Infinity, perConnection: Infinity, perClient: Infinity, clock: systemClock, onRemoved() {}, onOrphan() {},
+    ttl: false, maxNamespaces: Infinity, perConnection: Infinity, perClient: Infinity, clock: systemClock, emitter: createEmitter(), refusals: createRefusals(createEmitter()),
   })
   const routes = compileRoutes({ room: '/room/:id/:part', pair: /^\/pair\/(\d+)$/, lobby: /^\/lobby$/, hall: /^\/hall$/ })
   const adopt = (name: string) => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { codes } from '../lib/errors.js'
-import { compileRoutes, DEFAULT_MAX_PARAM_LENGTH } from '../lib/matcher.js'
+import { classify, compileRoutes, DEFAULT_MAX_PARAM_LENGTH, resolve } from '../lib/matcher.js'
 import { isProblem, parseName } from '../lib/name.js'
 
 t.test('path patterns: params, captures in order, trailing wildcard, constraints', async (t) => {
@@ -258,4 +258,15 @@ t.test('property: matching time grows no faster than the input on long and adver
     const ratio = Math.min(...perCharLarge) / Math.min(...perCharSmall)
     t.ok(ratio < 16, `${shape(4)}: cost per character at 64 KB is ${ratio.toFixed(2)} x that at 1 KB`)
   }
+})
+
+t.test("classify: a CONNECT's name is its match, or the code to refuse it with; resolve: the match only", async (t) => {
+  const matcher = compileRoutes({ chat: '/c/:id' })
+  t.same((classify(matcher, '/c/1', 256) as { params: unknown }).params, { id: '1' })
+  t.equal(classify(matcher, '/nowhere', 256), codes.NO_ROUTE)
+  t.equal(classify(matcher, '//c/1', 256), codes.INVALID_NAME, 'a spelling that is not canonical')
+  t.equal(classify(matcher, '/c/' + 'x'.repeat(300), 256), codes.INVALID_NAME, 'too long')
+  t.equal(classify(matcher, 7, 256), codes.INVALID_NAME)
+  t.equal(resolve(matcher, '/c/1', 256)?.route.name, 'chat')
+  t.equal(resolve(matcher, '/nowhere', 256), undefined)
 })

@@ -1,9 +1,12 @@
 import { createServer } from 'node:http'
 import t from 'tap'
 import { Server } from 'socket.io'
-import { codes, RefusalError } from '../lib/errors.js'
+import { codes } from '../lib/errors.js'
+import { compileRoutes } from '../lib/matcher.js'
+import { createRefusals } from '../lib/refusals.js'
 import { guardRoot } from '../lib/root.js'
 import { createNamespaceRouter } from '../lib/router.js'
+import { createEmitter } from '../lib/safe-emit.js'
 import {
   accepts,
   clientV2,
@@ -23,9 +26,10 @@ import {
 const CHAT = '/category/:categoryId/item/:itemId/chat'
 const NS = '/category/1/item/2/chat'
 
-// guardRoot on its own: the router's classify and refuse replaced by plain functions.
-const classify = (value: string) => (value === '/ok' ? undefined : codes.NO_ROUTE)
-const refuse = (code: typeof codes[keyof typeof codes], message: string) => new RefusalError(code, message)
+// guardRoot on its own: one route, `/ok`, and a refusal record of its own.
+const matcher = compileRoutes({ ok: '/ok' })
+const refusals = createRefusals(createEmitter())
+const guard = { matcher, maxNameLength: 256, refusals }
 
 // With v2 clients, which every server but 3.0 accepts (3.0 and v3/v4 clients: router-versions.test.ts).
 for (const kind of SERVER_LINES.filter((kind) => accepts(kind, '2'))) {
@@ -33,7 +37,7 @@ for (const kind of SERVER_LINES.filter((kind) => accepts(kind, '2'))) {
     t.test('ignore attaches nothing', async (t) => {
       const { io, url } = await startServer(t, kind)
       const before = io.sockets.listeners('connection').length
-      const detach = guardRoot(io, { queryKey: 'ns', policy: 'ignore', classify, refuse })
+      const detach = guardRoot(io, { queryKey: 'ns', policy: 'ignore', ...guard })
       t.equal(io.sockets.listeners('connection').length, before)
       await connected(clientV2(t, url, { query: 'ns=/nope' }))
       detach()
@@ -41,7 +45,7 @@ for (const kind of SERVER_LINES.filter((kind) => accepts(kind, '2'))) {
 
     t.test('disconnect: connects, then is disconnected, as the seed does', async (t) => {
       const { io, url } = await startServer(t, kind)
-      const detach = guardRoot(io, { queryKey: 'ns', policy: 'disconnect', classify, refuse })
+      const detach = guardRoot(io, { queryKey: 'ns', policy: 'disconnect', ...guard })
       const client = clientV2(t, url, { query: 'ns=/nope' })
       const disconnected = once(client, 'disconnect')
       await connected(client)
@@ -59,7 +63,7 @@ for (const kind of SERVER_LINES.filter((kind) => accepts(kind, '2'))) {
 
     t.test('refuse: a coded error, before connecting', async (t) => {
       const { io, url } = await startServer(t, kind)
-      const detach = guardRoot(io, { queryKey: 'ns', policy: 'refuse', classify, refuse })
+      const detach = guardRoot(io, { queryKey: 'ns', policy: 'refuse', ...guard })
       const [data] = await once(clientV2(t, url, { query: 'ns=/nope' }), 'error')
       t.equal(data.code, codes.NO_ROUTE)
       await connected(clientV2(t, url, { query: 'ns=/ok' }))
@@ -74,7 +78,7 @@ for (const kind of SERVER_LINES.filter((kind) => accepts(kind, '2'))) {
 for (const kind of ['3.0', '4'] as ServerKind[]) {
   t.test(`refuse: v4 clients on / get connect_error with the code (socket.io ${versionOf(kind)})`, async (t) => {
     const { io, url } = await startServer(t, kind)
-    guardRoot(io, { queryKey: 'room', policy: 'refuse', classify, refuse })
+    guardRoot(io, { queryKey: 'room', policy: 'refuse', ...guard })
     const [err] = await once(clientV4(t, url, { query: { room: '/nope' } }), 'connect_error')
     t.equal(err.data.code, codes.NO_ROUTE)
     const [missing] = await once(clientV4(t, url), 'connect_error')

@@ -1,6 +1,5 @@
 import t from 'tap'
-import { createEmitter } from '../lib/emitter.js'
-import { callSafely, safeEmit } from '../lib/safe-emit.js'
+import { callSafely, createEmitter, listened, reporter, safeEmit } from '../lib/safe-emit.js'
 
 t.test('every handler runs even when one throws or rejects; all failures are reported', async (t) => {
   const emitter = createEmitter<{ ev: number }>()
@@ -37,4 +36,25 @@ t.test('values and resolved promises are not reported', async (t) => {
   callSafely(() => ({ then: 1 }), () => t.fail())
   await new Promise((resolve) => setImmediate(resolve))
   t.pass()
+})
+
+t.test('reporter turns a failure into an error event, and a failing error handler is only logged', async (t) => {
+  const emitter = createEmitter<Record<string, unknown>>()
+  const seen: unknown[] = []
+  emitter.on('error', (payload) => { seen.push(payload); throw new Error('error handler') })
+  const failure = new Error('failure')
+  reporter(emitter, 'authorize', 'chat', '/a')(failure)
+  t.same(seen, [{ error: failure, during: 'authorize', route: 'chat', name: '/a' }])
+})
+
+t.test('listened: an event has a handler of its own or a wildcard one', async (t) => {
+  const emitter = createEmitter<Record<string, unknown>>()
+  t.notOk(listened(emitter, 'ev'))
+  const handler = () => {}
+  emitter.on('ev', handler)
+  t.ok(listened(emitter, 'ev'))
+  emitter.off('ev', handler)
+  t.notOk(listened(emitter, 'ev'), 'not once its handler is gone')
+  emitter.on('*', () => {})
+  t.ok(listened(emitter, 'ev'))
 })

@@ -1,4 +1,4 @@
-// The join race of router-join.test.ts on node:cluster workers behind @socket.io/sticky, with
+// The join race of join.test.ts on node:cluster workers behind @socket.io/sticky, with
 // @socket.io/cluster-adapter: worker 0 broadcasts the instant each client it opened through the primary
 // is connected, to whichever worker round-robin gave it.
 import t from 'tap'

@@ -1,5 +1,5 @@
-// The join race of router-join.test.ts on @socket.io/redis-streams-adapter 0.3.x, with and without
-// sharded Pub/Sub: its broadcasts go through a stream every node reads, so no join waits for them.
+// The join race of join.test.ts on @socket.io/redis-adapter's sharded adapter, in both
+// subscription modes.
 import t from 'tap'
 import { startNode } from './helpers/node.js'
 import { raceAfterWarmUp } from './helpers/race.js'
@@ -7,7 +7,7 @@ import { startRedis } from './helpers/redis.js'
 
 const COUNT = Number(process.env.JOIN_COUNT ?? 1000)
 
-for (const adapter of ['streams', 'streams-sharded']) {
+for (const adapter of ['sharded-dynamic', 'sharded-static']) {
   t.test(`${adapter}: ${COUNT} broadcasts the instant the client is connected, none lost`, async (t) => {
     const redis = await startRedis(t)
     const [a, b] = await Promise.all([1, 2].map(() => startNode(t, { REDIS_URL: redis.url, ADAPTER: adapter, TTL: '100' })))

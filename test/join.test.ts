@@ -2,8 +2,8 @@
 // namespace its CONNECT just created (issue 13 §5): node B broadcasts the instant node A's client is
 // connected, with real processes, a real redis-server and real clients. Without the router's wait for
 // the new namespace's subscriptions, tens of each 1,000 broadcasts were lost on every Pub/Sub adapter.
-// The sharded adapter, the streams adapter, socket.io 2.x and the cluster adapter: router-join-sharded,
-// router-join-streams, router-join-legacy and router-join-cluster (one file each, for tap's time limit per file).
+// The sharded adapter, the streams adapter, socket.io 2.x and the cluster adapter: join-sharded,
+// join-streams, join-legacy and join-cluster (one file each, for tap's time limit per file).
 import { createAdapter } from '@socket.io/redis-adapter'
 import { createClient } from 'redis'
 import t from 'tap'

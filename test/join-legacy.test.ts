@@ -1,4 +1,4 @@
-// The join race of router-join.test.ts on socket.io 2.x with socket.io-redis 5.x (socket.io-client 2.x
+// The join race of join.test.ts on socket.io 2.x with socket.io-redis 5.x (socket.io-client 2.x
 // clients).
 import t from 'tap'
 import { startNode } from './helpers/node.js'

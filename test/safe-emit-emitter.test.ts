@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createEmitter } from '../lib/emitter.js'
+import { createEmitter } from '../lib/safe-emit.js'
 
 t.test('createEmitter returns a working mitt emitter', async (t) => {
   const emitter = createEmitter<{ ping: number }>()

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { codes } from '../lib/errors.js'
-import { readQueryValue } from '../lib/query.js'
+import { readQueryValue } from '../lib/root.js'
 
 t.test('a single string is read', async (t) => {
   t.same(readQueryValue({ ns: '/a' }, 'ns'), { ok: true, value: '/a' })
