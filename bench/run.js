@@ -1,4 +1,5 @@
 // npm run bench [-- --quick] [-- --only=connect,match,churn,scale,redis,memory] [-- --candidate=DIR]
+// [-- --adapters=memory,redis,sharded-static] (the memory case's adapters; all by default)
 // Runs the suite, prints the table, writes results/latest.json and results/latest.svg; a full run of
 // every benchmark also writes results/full.json, chart.svg and the table in README.md. --candidate
 // names another build's dist/esm (a proposed change to lib/), measured in the same run as `candidate`.
@@ -38,9 +39,10 @@ if (unknown.length) {
   console.error(`unknown benchmark(s) ${unknown.join(', ')}; choose from ${ALL.join(', ')}`)
   process.exit(2)
 }
+const adapters = args.find((a) => a.startsWith('--adapters='))?.slice(11).split(',')
 const candidate = args.find((a) => a.startsWith('--candidate='))?.slice(12)
 if (candidate) process.env.NS_ROUTER_BENCH_CANDIDATE = resolve(candidate).replace(/\/$/, '')
-const complete = !quick && ALL.every((name) => only.includes(name))
+const complete = !quick && !adapters && ALL.every((name) => only.includes(name))
 const sizes = SIZES[quick ? 'quick' : 'full']
 const here = (file) => new URL(file, import.meta.url)
 const started = performance.now()
@@ -88,7 +90,7 @@ const steps = {
     return (await import('./scale.js')).runScale({ ...sizes.scale, log })
   },
   redis: async () => (await import('./redis.js')).runRedis({ ...sizes.redis, log }),
-  memory: async () => (await import('./memory.js')).runMemory({ ...sizes.memory, log }),
+  memory: async () => (await import('./memory.js')).runMemory({ ...sizes.memory, ...(adapters && { adapters }), log }),
 }
 for (const name of ALL.filter((n) => only.includes(n))) {
   log(`${name}: starting`)

@@ -1,0 +1,55 @@
+// The heap census heap-diff.js and heap-namespaces.js take before and after what they measure: self size
+// and count by object kind (constructor name for objects and closures, the node type otherwise), after
+// two full GCs. With `retainers`, also by the first edge that holds each object (its holder's kind and
+// the edge's name), to tell apart objects of the same kind.
+import v8 from 'node:v8'
+
+export async function census({ retainers = false, width = 70 } = {}) {
+  global.gc()
+  global.gc()
+  const chunks = []
+  for await (const chunk of v8.getHeapSnapshot()) chunks.push(chunk)
+  const snapshot = JSON.parse(Buffer.concat(chunks).toString())
+  const { node_fields: fields, edge_fields: edgeFields, node_types: nodeTypes, edge_types: edgeTypes } = snapshot.snapshot.meta
+  const types = nodeTypes[0]
+  const [type, name, size, edgeCount] = ['type', 'name', 'self_size', 'edge_count'].map((f) => fields.indexOf(f))
+  const label = (i) => {
+    const t = types[snapshot.nodes[i + type]]
+    return t === 'object' || t === 'closure' ? `${t} ${snapshot.strings[snapshot.nodes[i + name]]}`.slice(0, width) : t
+  }
+  const holder = new Map()
+  if (retainers) {
+    const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => edgeFields.indexOf(f))
+    let e = 0
+    for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
+      for (let k = 0; k < snapshot.nodes[i + edgeCount]; k++, e += edgeFields.length) {
+        const to = snapshot.edges[e + eTo]
+        const et = edgeTypes[0][snapshot.edges[e + eType]]
+        if (holder.has(to) || et === 'weak' || et === 'shortcut') continue
+        const n = snapshot.edges[e + eName]
+        holder.set(to, `${label(i)}.${et === 'element' || et === 'hidden' ? `[${et}]` : snapshot.strings[n]}`)
+      }
+    }
+  }
+  const kinds = new Map()
+  for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
+    const key = retainers ? `${label(i)} <- ${holder.get(i)}` : label(i)
+    const entry = kinds.get(key) ?? { count: 0, bytes: 0 }
+    entry.count++
+    entry.bytes += snapshot.nodes[i + size]
+    kinds.set(key, entry)
+  }
+  return kinds
+}
+
+/** What grew from `before` to `after`, per one of `per` (namespaces, sockets), largest first: [kind, count, bytes]. */
+export function growth(before, after, per) {
+  const diff = [...after].map(([key, { count, bytes }]) => [key, (count - (before.get(key)?.count ?? 0)) / per, (bytes - (before.get(key)?.bytes ?? 0)) / per])
+  return diff.sort((a, b) => b[2] - a[2])
+}
+
+/** Prints `title` with the total growth, then the `rows` largest kinds. */
+export function printGrowth(title, diff, rows) {
+  console.log(`${title}: ${diff.reduce((sum, d) => sum + d[2], 0).toFixed(0)} bytes of heap`)
+  for (const [key, count, bytes] of diff.slice(0, rows)) console.log(`${bytes.toFixed(0).padStart(7)} B ${count.toFixed(2).padStart(6)} × ${key}`)
+}
