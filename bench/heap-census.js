@@ -2,9 +2,25 @@
 // and count by object kind (constructor name for objects and closures, the node type otherwise), after
 // two full GCs. With `retainers`, also by the first edge that holds each object (its holder's kind and
 // the edge's name), to tell apart objects of the same kind.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import v8 from 'node:v8'
 
-export async function census({ retainers = false, width = 70 } = {}) {
+// A census kept on the heap until the next one would be counted in the next one's growth (with retainers,
+// its keys alone are kilobytes per namespace): it waits in a file, and is read back only to compare.
+const dir = mkdtempSync(join(tmpdir(), 'heap-census-'))
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+let taken = 0
+
+/** Takes a census and puts it aside; `read()` brings it back once nothing more is to be measured. */
+export async function census(options) {
+  const file = join(dir, `${++taken}.json`)
+  writeFileSync(file, JSON.stringify([...(await take(options))]))
+  return { read: () => new Map(JSON.parse(readFileSync(file, 'utf8'))) }
+}
+
+async function take({ retainers = false, width = 70 } = {}) {
   global.gc()
   global.gc()
   const chunks = []
@@ -43,7 +59,8 @@ export async function census({ retainers = false, width = 70 } = {}) {
 }
 
 /** What grew from `before` to `after`, per one of `per` (namespaces, sockets), largest first: [kind, count, bytes]. */
-export function growth(before, after, per) {
+export function growth(earlier, later, per) {
+  const [before, after] = [earlier.read(), later.read()]
   const diff = [...after].map(([key, { count, bytes }]) => [key, (count - (before.get(key)?.count ?? 0)) / per, (bytes - (before.get(key)?.bytes ?? 0)) / per])
   return diff.sort((a, b) => b[2] - a[2])
 }
