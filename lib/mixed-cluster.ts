@@ -41,8 +41,8 @@ const isRefusal = (value: unknown): boolean => (value as Record<string, unknown>
 const { hasOwnProperty } = Object.prototype
 const noop = (): void => {}
 
+// socket.io 2 adapters bridged, and what each leaves behind once closed.
 const bridged = new WeakSet<object>()
-// What each bridged socket.io 2 adapter leaves behind once closed.
 const undoes = new WeakMap<object, () => void>()
 
 /**
@@ -60,12 +60,13 @@ const undoes = new WeakMap<object, () => void>()
 export function bridgeGenerations(namespace: Namespace): void {
   const adapter = namespace.adapter as unknown as Adapter
   // Recognised before anything is kept: most namespaces have an adapter that needs no bridge.
-  const v4 = isRedisAdapter(adapter)
-  if (!v4 && !isLegacyRedisAdapter(adapter)) return
-  if (bridged.has(adapter)) return
+  if (isRedisAdapter(adapter)) {
+    if (!bridgePrototypes.has(Object.getPrototypeOf(adapter) as object)) bridgeV4(adapter)
+    return
+  }
+  if (!isLegacyRedisAdapter(adapter) || bridged.has(adapter)) return
   bridged.add(adapter)
-  if (v4) bridgeV4(adapter)
-  else undoes.set(adapter, bridgeV2(adapter))
+  undoes.set(adapter, bridgeV2(adapter))
 }
 
 /**
@@ -96,21 +97,17 @@ function isLegacyRedisAdapter(adapter: Adapter): boolean {
 
 // ---- on a socket.io 4 node ----
 
+// The wrappers live on one prototype per adapter class, put between each adapter and its class's
+// prototype, and the parser's on one object per parser: own wrappers per adapter cost every live namespace
+// about 400 B (bench/README.md, "Memory per live namespace"). `this` is the adapter in each.
+const bridges = new WeakMap<object, object>()
+const bridgePrototypes = new WeakSet<object>()
+const parsers = new WeakMap<object, object>()
+
 function bridgeV4(adapter: Adapter): void {
   // Broadcasts from 2.x nodes: their binary events arrive typed BINARY_EVENT with no attachment count.
-  const parser = adapter.parser as { encode(value: unknown): unknown; decode(message: unknown): unknown }
-  adapter.parser = {
-    encode: (value: unknown) => parser.encode(value),
-    decode: (message: unknown) => fromV2(parser.decode(message)),
-  }
-
-  const onrequest = adapter.onrequest as Listener
-  adapter.onrequest = function (this: unknown, channel: unknown, message: Buffer) {
-    const request = String(channel) === adapter.requestChannel ? parseJson(message) : undefined
-    // socket.io-redis 5.x requests carry `requestid`; the adapter would misread their types.
-    if (request !== undefined && hasOwnProperty.call(request, 'requestid') && !hasOwnProperty.call(request, 'requestId')) return answerV2(adapter, request)
-    return onrequest.call(this, channel, message)
-  }
+  adapter.parser = parserFor(adapter.parser as Parser)
+  Object.setPrototypeOf(adapter, bridgeFor(Object.getPrototypeOf(adapter) as Adapter))
   // With node-redis v4 the adapter's listener looks `onrequest` up on every message; with other clients it
   // bound the prototype's at construction, so it is swapped for one that looks it up (and booked where
   // the adapter's close() finds it).
@@ -121,10 +118,36 @@ function bridgeV4(adapter: Adapter): void {
     adapter.subClient.on('messageBuffer', listener)
     adapter.redisListeners.set('messageBuffer', listener)
   }
+}
 
+interface Parser {
+  encode(value: unknown): unknown
+  decode(message: unknown): unknown
+}
+
+function parserFor(parser: Parser): Parser {
+  let bridged = parsers.get(parser) as Parser | undefined
+  if (bridged === undefined) {
+    bridged = { encode: (value: unknown) => parser.encode(value), decode: (message: unknown) => fromV2(parser.decode(message)) }
+    parsers.set(parser, bridged)
+  }
+  return bridged
+}
+
+function bridgeFor(base: Adapter): object {
+  const known = bridges.get(base)
+  if (known) return known
+  const bridge = Object.create(base) as Adapter
+  const onrequest = base.onrequest as Listener
+  bridge.onrequest = function (this: Adapter, channel: unknown, message: Buffer) {
+    const request = String(channel) === this.requestChannel ? parseJson(message) : undefined
+    // socket.io-redis 5.x requests carry `requestid`; the adapter would misread their types.
+    if (request !== undefined && hasOwnProperty.call(request, 'requestid') && !hasOwnProperty.call(request, 'requestId')) return answerV2(this, request)
+    return onrequest.call(this, channel, message)
+  }
   // socket.io 2 has no server-side events: the 2.x nodes answer with a refusal, made an error here.
-  const serverSideEmit = adapter.serverSideEmit as (packet: unknown[]) => unknown
-  adapter.serverSideEmit = function (this: unknown, packet: unknown[]) {
+  const serverSideEmit = base.serverSideEmit as (packet: unknown[]) => unknown
+  bridge.serverSideEmit = function (this: Adapter, packet: unknown[]) {
     const ack = packet[packet.length - 1]
     if (typeof ack === 'function') {
       packet[packet.length - 1] = (error: unknown, responses: unknown[]) => {
@@ -134,6 +157,9 @@ function bridgeV4(adapter: Adapter): void {
     }
     return serverSideEmit.call(this, packet)
   }
+  bridges.set(base, bridge)
+  bridgePrototypes.add(bridge)
+  return bridge
 }
 
 function fromV2(decoded: unknown): unknown {
