@@ -43,7 +43,9 @@ async function take({ retainers = false, width = 70 } = {}) {
         const et = edgeTypes[0][snapshot.edges[e + eType]]
         if (holder.has(to) || et === 'weak' || et === 'shortcut') continue
         const n = snapshot.edges[e + eName]
-        holder.set(to, `${label(i)}.${et === 'element' || et === 'hidden' ? `[${et}]` : snapshot.strings[n]}`)
+        // Slots of a table (a Map's, a Set's) are internal edges named by their index: one kind for all.
+        const edge = et === 'element' || et === 'hidden' ? `[${et}]` : String(snapshot.strings[n])
+        holder.set(to, `${label(i)}.${/^\d+$/.test(edge) ? '[slot]' : edge}`)
       }
     }
   }
