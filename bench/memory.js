@@ -1,6 +1,7 @@
 // Memory per live namespace (issue 13 §3): heap after GC per namespace, `count` namespaces, router against
-// socket.io's own, for each adapter (in-memory, and the classic Redis adapter on a redis-server of its
-// own). Pairs, each a ratio within one round:
+// socket.io's own, for each adapter (in-memory; on a redis-server of its own, the classic Redis adapter and
+// the sharded one in `subscriptionMode: 'static'`, the README's). On a Redis adapter, each heap read waits
+// until Redis has answered every subscription made so far (redis-server.js, `settled`). Pairs, each a ratio within one round:
 // - with one connected v4 client per namespace, which creates it: router ÷ `io.of(regex)`;
 // - the same with one socket per namespace, 100 namespaces per engine.io connection (`×100`, multiplexed):
 //   what a namespace costs when its client's connection is shared, as when one tab joins many;
@@ -12,7 +13,7 @@
 import { sleep, spawn } from './proc.js'
 import { chatName, routerVariants, serverSpec } from './servers.js'
 import { pairedRatios, roundOrder, summary } from './stats.js'
-import { startRedis } from './redis-server.js'
+import { MEMORY_ADAPTERS, startRedis } from './redis-server.js'
 
 // The variant a router build runs as: `candidate` is the router of the other build.
 const PAIRS = [
@@ -58,12 +59,12 @@ async function once(client, variant, adapter, redisUrl, names) {
   }
 }
 
-export async function runMemory({ count, rounds, adapters = ['memory', 'redis'], log = () => {} }) {
+export async function runMemory({ count, rounds, adapters = MEMORY_ADAPTERS, log = () => {} }) {
   const names = Array.from({ length: count }, (_, i) => chatName(i))
   const routers = routerVariants()
   const variants = PAIRS.flatMap((pair) => [pair.baseline, ...routers.map((r) => (r === 'router' ? pair.router : pair.router.replace('router', r)))])
   const client = await spawn('./client.js', { name: 'client(memory)' })
-  const redis = adapters.includes('redis') ? await startRedis() : undefined
+  const redis = adapters.some((adapter) => adapter !== 'memory') ? await startRedis() : undefined
   const results = {}
   try {
     for (const adapter of adapters) {

@@ -109,7 +109,7 @@ export function tableRows({ connect, match, churn, scale, redis, memory }) {
   if (memory) {
     const where = `${memory.count.toLocaleString('en-US')} namespaces`
     for (const [adapter, m] of Object.entries(memory.adapters)) {
-      const name = adapter === 'memory' ? 'in-memory adapter' : 'classic Redis adapter'
+      const name = { memory: 'in-memory adapter', redis: 'classic Redis adapter', 'sharded-static': "sharded Redis adapter ('static')" }[adapter] ?? adapter
       for (const pair of m.pairs) {
         const bytes = (variant) => fmt.num(m.variants[variant].heapPerNamespaceBytes.median, 0)
         const failed = m.variants[pair.router].failures + m.variants[pair.baseline].failures

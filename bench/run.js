@@ -1,4 +1,5 @@
 // npm run bench [-- --quick] [-- --only=connect,match,churn,scale,redis,memory] [-- --candidate=DIR]
+// [-- --adapters=memory,redis,sharded-static] (the memory case's adapters; all by default)
 // Runs the suite, prints the table, writes results/latest.json and results/latest.svg; a full run of
 // every benchmark also writes results/full.json, chart.svg and the table in README.md. --candidate
 // names another build of this package, by its directory (a checkout of another commit, built), measured
@@ -40,6 +41,7 @@ if (unknown.length) {
   console.error(`unknown benchmark(s) ${unknown.join(', ')}; choose from ${ALL.join(', ')}`)
   process.exit(2)
 }
+const adapters = args.find((a) => a.startsWith('--adapters='))?.slice(11).split(',')
 const candidate = args.find((a) => a.startsWith('--candidate='))?.slice(12)
 if (candidate) {
   const dir = resolve(candidate)
@@ -60,7 +62,7 @@ const commitOf = (dir) => {
     return 'another build'
   }
 }
-const complete = !quick && ALL.every((name) => only.includes(name))
+const complete = !quick && !adapters && ALL.every((name) => only.includes(name))
 const sizes = SIZES[quick ? 'quick' : 'full']
 const here = (file) => new URL(file, import.meta.url)
 const started = performance.now()
@@ -108,7 +110,7 @@ const steps = {
     return (await import('./scale.js')).runScale({ ...sizes.scale, log })
   },
   redis: async () => (await import('./redis.js')).runRedis({ ...sizes.redis, log }),
-  memory: async () => (await import('./memory.js')).runMemory({ ...sizes.memory, log }),
+  memory: async () => (await import('./memory.js')).runMemory({ ...sizes.memory, ...(adapters && { adapters }), log }),
 }
 for (const name of ALL.filter((n) => only.includes(n))) {
   log(`${name}: starting`)

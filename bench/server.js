@@ -10,6 +10,8 @@ import { useRedisAdapter } from './redis-server.js'
 let io
 let http
 let probes = {}
+// The memory case on a Redis adapter: resolves once Redis has answered everything sent so far.
+let settled = async () => {}
 
 // A full GC, then V8's memory-reducing one (it compacts fragmented pages and gives them back), so RSS
 // compares what each server keeps rather than where its allocations happened to leave holes.
@@ -33,15 +35,16 @@ serve({
     return { port: http.address().port, before }
   },
   /**
-   * The memory case: a server with `adapter` ('memory', or 'redis' on the redis-server at `redisUrl`),
-   * the baseline marked before the variant is installed; `create` then makes the namespaces server code
-   * makes (`static`, `router-server`).
+   * The memory case: a server with `adapter` ('memory'; 'redis', the classic adapter, or 'sharded-static'
+   * on the redis-server at `redisUrl`), the baseline marked before the variant is installed; `create` then
+   * makes the namespaces server code makes (`static`, `router-server`). Every mark after GC waits until
+   * Redis has answered: what waits for its answers is not what a live namespace keeps.
    */
   async startMemory({ variant, adapter, redisUrl }) {
     http = createServer()
     io = new Server(http, { allowEIO3: true, maxHttpBufferSize: 1e5 })
     await new Promise((resolve) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve))
-    if (adapter === 'redis') await useRedisAdapter(io, redisUrl)
+    if (adapter !== 'memory') settled = (await useRedisAdapter(io, redisUrl, adapter)).settled
     await import('./subject.js')
     const setup = await memoryVariants[variant](io)
     probes = { create: setup.create }
@@ -53,7 +56,10 @@ serve({
     return names.length
   },
   async mark({ gc = false } = {}) {
-    if (gc) await collect()
+    if (gc) {
+      await settled()
+      await collect()
+    }
     return {
       at: performance.now(),
       cpu: process.cpuUsage(),

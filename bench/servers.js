@@ -78,14 +78,19 @@ export const memoryVariants = {
   async static(io) {
     return { clients: false, create: (names) => variants.floor(io, { names }) }
   },
-  /** `router.namespace()` by server code, no client. */
+  /**
+   * `router.namespace()` by server code, no client. It greets its sockets the router's way, as `router`
+   * does: one `dynamic.group.chat` handler for all, where a static namespace needs a `connection` listener
+   * of its own. Each namespace then holds one `connection` listener, as a static one does (the router's).
+   */
   async 'router-server'(io) {
     const { createNamespaceRouter } = await import('./subject.js')
     const router = createNamespaceRouter(io, { routes: { chat: CHAT_PATTERN }, maxNamespacesPerClient: Infinity })
+    router.on('dynamic.group.chat', ({ socket }) => welcome(socket))
     return {
       clients: false,
       create(names) {
-        for (const name of names) router.namespace('chat', paramsOf(name)).on('connection', welcome)
+        for (const name of names) router.namespace('chat', paramsOf(name))
       },
     }
   },

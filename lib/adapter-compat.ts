@@ -276,22 +276,34 @@ export function setParser(adapter: object, parser: { encode(value: unknown): unk
 
 /**
  * The request handler of @socket.io/redis-adapter (`onrequest(channel, message)`), and the way to put
- * another in its place: with node-redis v4 the adapter's listener looks `onrequest` up on every message;
- * with other clients it bound the prototype's at construction (8.1+ books it in `redisListeners`), so that
- * one is swapped for one that looks it up, and booked where the adapter's `close()` finds it.
+ * another in its place, on an adapter or on a prototype between an adapter and its class. With node-redis
+ * v4 the adapter's listener looks `onrequest` up on every message; with other clients it bound the
+ * prototype's at construction, so `lookUpRequestHandler` must make it look it up.
  *
  * @example
  * const onrequest = requestHandlerOf(adapter)
  * setRequestHandler(adapter, function (channel, message) { return onrequest.call(this, channel, message) })
+ * lookUpRequestHandler(adapter)
  */
 export function requestHandlerOf(adapter: object): Listener {
   return (adapter as Adapter).onrequest as Listener
 }
 
 /** See {@link requestHandlerOf}. @example setRequestHandler(adapter, handler) */
-export function setRequestHandler(adapter: object, handler: Listener): void {
+export function setRequestHandler(target: object, handler: Listener): void {
+  ;(target as Adapter).onrequest = handler
+}
+
+/**
+ * Makes a @socket.io/redis-adapter's subscriber listener look `onrequest` up on every message, as it does
+ * with node-redis v4: with other clients the listener bound at construction (8.1+ books it in
+ * `redisListeners`) is swapped for one that does, and booked where the adapter's `close()` finds it.
+ *
+ * @example
+ * lookUpRequestHandler(adapter)
+ */
+export function lookUpRequestHandler(adapter: object): void {
   const a = adapter as Adapter
-  a.onrequest = handler
   if (typeof a.pubClient?.pSubscribe === 'function') return
   const bound = a.redisListeners.get('messageBuffer') as Listener
   const listener = (channel: unknown, message: Buffer) => a.onrequest(channel, message)

@@ -1,6 +1,6 @@
 export { codes, NamespaceRouterError, RefusalError, type ErrorCode } from './errors.js'
 export { DEFAULTS, type RouterOptions } from './options.js'
-export { type Clock } from './lifecycle.js'
+export { type Clock } from './clock.js'
 export { createNamespaceRouter, type NamespaceRouter, type PathRouteNames, type RouterStats } from './router.js'
 export { ioHandler } from './legacy.js'
 export type { RouteHandle, RouteWideCount } from './route-wide.js'

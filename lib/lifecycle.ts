@@ -3,6 +3,7 @@ import type { Emitter } from 'mitt'
 import type { Namespace, Socket } from 'socket.io'
 import { codes } from './errors.js'
 import { fromEntries } from './from-entries.js'
+import { createDeadlines, type Clock } from './clock.js'
 import type { CompiledRoute, RouteMatch } from './matcher.js'
 import type { Refusals } from './refusals.js'
 import { removeNamespace, retire } from './removal.js'
@@ -31,7 +32,8 @@ class Entry implements RouteMatch {
   reserved: EngineConnection | undefined = undefined
   /** Until when (epoch ms) a session of a socket that left can still be recovered (connectionStateRecovery). */
   recoverableUntil = 0
-  timer: unknown = undefined
+  /** Its place among the removal deadlines (clock.ts), -1 when it has none. */
+  slot = -1
 
   constructor(
     readonly namespace: Namespace,
@@ -69,32 +71,6 @@ interface Holding {
  * const claim = lifecycle.claim(connection, '203.0.113.7')
  * if (!allowed) claim.drop()
  */
-/**
- * Time as the lifecycle reads it, and its removal timers: the system's by default; tests drive their own.
- *
- * @example
- * const clock: Clock = { now: Date.now, setTimeout: (run, ms) => setTimeout(run, ms).unref(), clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout) }
- */
-export interface Clock {
-  /** Epoch ms. */
-  now(): number
-  /** Runs `run` after `ms`; the timer must not keep the process alive. */
-  setTimeout(run: () => void, ms: number): unknown
-  clearTimeout(timer: unknown): void
-}
-
-/**
- * The system clock, with timers that do not keep the process alive.
- *
- * @example
- * systemClock.setTimeout(() => {}, 1000)
- */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (run, ms) => setTimeout(run, ms).unref(),
-  clearTimeout: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout> | undefined),
-}
-
 export interface Claim {
   readonly connection: EngineConnection | undefined
   readonly key: string | undefined
@@ -209,6 +185,8 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
   /** Live and pending client creations per client key. */
   const perKey = new Map<string, number>()
   const holdings = new WeakMap<EngineConnection, Holding>()
+  // The removal deadlines of empty namespaces, on one timer rather than one each.
+  const removals = createDeadlines<Entry>(clock, (entry) => expire(entry))
   let removed = 0
 
   // A connection no longer holds `item`; a closed connection holds nothing any more.
@@ -225,7 +203,7 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
 
   const remove = async (namespace: Namespace, entry: Entry): Promise<void> => {
     entries.delete(namespace)
-    clock.clearTimeout(entry.timer)
+    removals.cancel(entry)
     const route = entry.route.name
     perRoute.set(route, (perRoute.get(route) as number) - 1)
     countKey(entry.key, -1)
@@ -249,17 +227,14 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
     entry.pending === undefined && entry.reserved === undefined && server.socketCount(namespace) === 0
 
   const schedule = (namespace: Namespace, entry: Entry): void => {
-    clock.clearTimeout(entry.timer)
-    entry.timer = undefined
-    if (options.ttl === false || server.socketCount(namespace) > 0) return
+    if (options.ttl === false || server.socketCount(namespace) > 0) return removals.cancel(entry)
     // A session of a socket that left can be recovered until `recoverableUntil`: the namespace (whose
     // adapter holds the session) must outlive it, or the client comes back to a fresh namespace.
-    const wait = Math.max(options.ttl, entry.recoverableUntil - clock.now())
-    entry.timer = clock.setTimeout(() => expire(entry), wait)
+    const now = clock.now()
+    removals.set(entry, now + Math.max(options.ttl, entry.recoverableUntil - now))
   }
 
   const expire = (entry: Entry): void => {
-    entry.timer = undefined
     if (isEmpty(entry.namespace, entry)) {
       debug('removing %s: empty for its grace period', entry.namespace.name)
       void remove(entry.namespace, entry)
@@ -346,8 +321,7 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
     const entered = unpend(entry, socket.id)
     if (connected) {
       entry.populated = true
-      clock.clearTimeout(entry.timer)
-      entry.timer = undefined
+      removals.cancel(entry)
       // A socket that entered is counted already; a recovered one skips middleware (socket.io's default).
       if (!entered) holdingOf(socket.conn).items.add(socket)
       socket.on('disconnect', onDisconnect)

@@ -3,6 +3,7 @@ import type { Namespace } from 'socket.io'
 import {
   isRedisAdapter,
   isSocketIoRedis5,
+  lookUpRequestHandler,
   parserOf,
   publishResponse,
   requestChannelOf,
@@ -55,8 +56,8 @@ const isRefusal = (value: unknown): boolean => (value as Record<string, unknown>
 const { hasOwnProperty } = Object.prototype
 const noop = (): void => {}
 
+// socket.io 2 adapters bridged, and what each leaves behind once closed.
 const bridged = new WeakSet<object>()
-// What each bridged socket.io 2 adapter leaves behind once closed.
 const undoes = new WeakMap<object, () => void>()
 
 /**
@@ -74,12 +75,13 @@ const undoes = new WeakMap<object, () => void>()
 export function bridgeGenerations(namespace: Namespace): void {
   const adapter = namespace.adapter as unknown as Adapter
   // Recognised before anything is kept: most namespaces have an adapter that needs no bridge.
-  const v4 = isRedisAdapter(adapter)
-  if (!v4 && !isSocketIoRedis5(adapter)) return
-  if (bridged.has(adapter)) return
+  if (isRedisAdapter(adapter)) {
+    if (!bridgePrototypes.has(Object.getPrototypeOf(adapter) as object)) bridgeV4(adapter)
+    return
+  }
+  if (!isSocketIoRedis5(adapter) || bridged.has(adapter)) return
   bridged.add(adapter)
-  if (v4) bridgeV4(adapter)
-  else undoes.set(adapter, bridgeV2(adapter))
+  undoes.set(adapter, bridgeV2(adapter))
 }
 
 /**
@@ -98,26 +100,48 @@ export function unbridge(namespace: Namespace): void {
 
 // ---- on a socket.io 4 node ----
 
+// The wrappers live on one prototype per adapter class, put between each adapter and its class's
+// prototype, and the parser's on one object per parser: own wrappers per adapter cost every live namespace
+// about 400 B (bench/README.md, "Memory per live namespace"). `this` is the adapter in each.
+const bridges = new WeakMap<object, object>()
+const bridgePrototypes = new WeakSet<object>()
+const parsers = new WeakMap<object, object>()
+
 function bridgeV4(adapter: Adapter): void {
   // Broadcasts from 2.x nodes: their binary events arrive typed BINARY_EVENT with no attachment count.
-  const parser = parserOf(adapter)
-  setParser(adapter, {
-    encode: (value: unknown) => parser.encode(value),
-    decode: (message: unknown) => fromV2(parser.decode(message)),
-  })
+  setParser(adapter, parserFor(parserOf(adapter)))
+  Object.setPrototypeOf(adapter, bridgeFor(Object.getPrototypeOf(adapter) as Adapter))
+  lookUpRequestHandler(adapter)
+}
 
-  const onrequest = requestHandlerOf(adapter)
-  const requestChannel = requestChannelOf(adapter)
-  setRequestHandler(adapter, function (this: unknown, channel: unknown, message: Buffer) {
-    const request = String(channel) === requestChannel ? parseJson(message) : undefined
+interface Parser {
+  encode(value: unknown): unknown
+  decode(message: unknown): unknown
+}
+
+function parserFor(parser: Parser): Parser {
+  let bridged = parsers.get(parser) as Parser | undefined
+  if (bridged === undefined) {
+    bridged = { encode: (value: unknown) => parser.encode(value), decode: (message: unknown) => fromV2(parser.decode(message)) }
+    parsers.set(parser, bridged)
+  }
+  return bridged
+}
+
+function bridgeFor(base: Adapter): object {
+  const known = bridges.get(base)
+  if (known) return known
+  const bridge = Object.create(base) as Adapter
+  const onrequest = requestHandlerOf(base)
+  setRequestHandler(bridge, function (this: Adapter, channel: unknown, message: Buffer) {
+    const request = String(channel) === requestChannelOf(this) ? parseJson(message) : undefined
     // socket.io-redis 5.x requests carry `requestid`; the adapter would misread their types.
-    if (request !== undefined && hasOwnProperty.call(request, 'requestid') && !hasOwnProperty.call(request, 'requestId')) return answerV2(adapter, request)
+    if (request !== undefined && hasOwnProperty.call(request, 'requestid') && !hasOwnProperty.call(request, 'requestId')) return answerV2(this, request)
     return onrequest.call(this, channel, message)
   })
-
   // socket.io 2 has no server-side events: the 2.x nodes answer with a refusal, made an error here.
-  const serverSideEmit = adapter.serverSideEmit as (packet: unknown[]) => unknown
-  adapter.serverSideEmit = function (this: unknown, packet: unknown[]) {
+  const serverSideEmit = base.serverSideEmit as (packet: unknown[]) => unknown
+  bridge.serverSideEmit = function (this: Adapter, packet: unknown[]) {
     const ack = packet[packet.length - 1]
     if (typeof ack === 'function') {
       packet[packet.length - 1] = (error: unknown, responses: unknown[]) => {
@@ -127,6 +151,9 @@ function bridgeV4(adapter: Adapter): void {
     }
     return serverSideEmit.call(this, packet)
   }
+  bridges.set(base, bridge)
+  bridgePrototypes.add(bridge)
+  return bridge
 }
 
 function fromV2(decoded: unknown): unknown {

@@ -1,7 +1,7 @@
 import { addressKey, type ClientKey } from './client-key.js'
 import { codes, NamespaceRouterError } from './errors.js'
 import { fromEntries } from './from-entries.js'
-import { systemClock, type Clock } from './lifecycle.js'
+import { systemClock, type Clock } from './clock.js'
 import { DEFAULT_MAX_PARAM_LENGTH } from './matcher.js'
 import { DEFAULT_MAX_NAME_LENGTH } from './name.js'
 import type { RouteInput, RoutePatterns } from './types.js'

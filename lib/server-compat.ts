@@ -113,8 +113,9 @@ export interface ServerAccess {
    */
   watchLeaving(namespace: Namespace, listener: (this: Namespace, socket: Socket) => void): void
   /**
-   * Gives a namespace's middleware list the room it needs and no more: a parent's child gets the parent's
-   * middleware pushed one by one, which leaves room for 17 (bench/README.md, "Memory per live namespace").
+   * Shares a namespace's middleware list with every other namespace whose list holds the same functions
+   * (the children of one parent get the parent's), copied for a namespace of its own on its first `use`:
+   * a list per child cost every live namespace about 60 B (bench/README.md, "Memory per live namespace").
    */
   compactMiddleware(namespace: Namespace): void
   /**
@@ -154,6 +155,26 @@ export function accessServer(io: ServerLike): ServerAccess {
   debug('socket.io %d.x server', generation === 4 ? 4 : 2)
   // listener → class prototype → the prototype with the wrappers for that listener.
   const watchers = new WeakMap<Function, WeakMap<object, object>>()
+  // Middleware lists that namespaces share (see `compactMiddleware`), the last one shared, and per class
+  // prototype the prototype whose `use` copies a shared list before it pushes.
+  const middlewareKey = generation === 4 ? '_fns' : 'fns'
+  let sharedList: unknown[] = []
+  const sharedLists = new WeakSet<unknown[]>([sharedList])
+  const copiers = new WeakMap<object, object>()
+  const copyOnUse = (base: object): object => {
+    let copier = copiers.get(base)
+    if (copier === undefined) {
+      const use = (base as { use: (this: unknown, fn: unknown) => unknown }).use
+      copier = Object.create(base) as object
+      ;(copier as { use: unknown }).use = function (this: Record<string, unknown[]>, fn: unknown): unknown {
+        const list = this[middlewareKey] as unknown[]
+        if (sharedLists.has(list)) this[middlewareKey] = list.slice()
+        return use.call(this, fn)
+      }
+      copiers.set(base, copier)
+    }
+    return copier
+  }
   const watcherPrototype = (base: object, listener: (this: Namespace, socket: Socket) => void): object => {
     let byBase = watchers.get(listener)
     if (byBase === undefined) watchers.set(listener, (byBase = new WeakMap()))
@@ -240,11 +261,14 @@ export function accessServer(io: ServerLike): ServerAccess {
       // property store (bench/README.md, "Memory per live namespace").
       Object.setPrototypeOf(namespace, watcherPrototype(Object.getPrototypeOf(namespace) as object, listener))
     },
-    // `_fns` since 3.0, `fns` in 2.x; `run` copies it on every use, so replacing it is safe.
+    // `_fns` since 3.0, `fns` in 2.x; `run` copies it on every use, so replacing it is safe. `use` pushes to
+    // it: the namespace's prototype (one per class prototype, put between them) copies a shared list first.
     compactMiddleware(namespace) {
       const target = namespace as unknown as Record<string, unknown[]>
-      const key = generation === 4 ? '_fns' : 'fns'
-      target[key] = (target[key] as unknown[]).slice()
+      const own = target[middlewareKey] as unknown[]
+      if (!sameItems(own, sharedList)) sharedLists.add((sharedList = own.slice()))
+      target[middlewareKey] = sharedList
+      Object.setPrototypeOf(namespace, copyOnUse(Object.getPrototypeOf(namespace) as object))
     },
     legacyName(path) {
       if (!readsUrls) return parse(path).pathname ?? undefined
@@ -303,6 +327,12 @@ export function withoutSharedEncoding(options: Record<string, unknown>): Record<
 
 function letThrough(_socket: unknown, next: () => void): void {
   next()
+}
+
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 // What socket.io touches on the adapter of a namespace whose sockets are all refused in middleware.

@@ -20,6 +20,7 @@ import {
   publishResponse,
   redisClientsOf,
   requestChannelOf,
+  lookUpRequestHandler,
   requestHandlerOf,
   responseChannelOf,
   setParser,
@@ -227,6 +228,7 @@ t.test('@socket.io/redis-adapter: parser and request handler swapped, on node-re
       heard.push(String(channel))
       return onrequest.call(this, channel, message)
     })
+    lookUpRequestHandler(adapter)
     t.not(requestHandlerOf(adapter), onrequest)
     const booked = adapter.redisListeners.get('messageBuffer')
     t.equal(booked === undefined || sub.listeners('messageBuffer').includes(booked), true, `${client}: what close() removes is on the client`)

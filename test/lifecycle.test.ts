@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
-import { createLifecycle, systemClock, type LifecycleOptions } from '../lib/lifecycle.js'
+import { systemClock } from '../lib/clock.js'
+import { createLifecycle, type LifecycleOptions } from '../lib/lifecycle.js'
 import { compileRoutes } from '../lib/matcher.js'
 import { createRefusals } from '../lib/refusals.js'
 import { createEmitter } from '../lib/safe-emit.js'

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { codes } from '../lib/errors.js'
 import { addressKey } from '../lib/client-key.js'
-import { systemClock } from '../lib/lifecycle.js'
+import { systemClock } from '../lib/clock.js'
 import { DEFAULTS, resolveOptions } from '../lib/options.js'
 
 t.test('defaults', async (t) => {

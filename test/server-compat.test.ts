@@ -171,6 +171,45 @@ for (const kind of EVERY_SERVER) {
   })
 }
 
+for (const kind of EVERY_SERVER) {
+  t.test(`socket.io ${versionOf(kind)}: children share one middleware list until one uses its own`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    const server = accessServer(io)
+    const parent = io.of(/^\/shared-\d$/)
+    const seen: string[] = []
+    parent.use((socket: any, next: () => void) => {
+      seen.push(socket.nsp.name)
+      next()
+    })
+    const [one, two] = ['/shared-1', '/shared-2'].map((name) => {
+      const child = parent.createChild(name)
+      server.compactMiddleware(child)
+      return child
+    })
+    const middleware = (namespace: any) => (namespace._fns ?? namespace.fns) as unknown[]
+    t.equal(middleware(one), middleware(two), 'one list for both')
+    t.not(middleware(one), middleware(parent), 'not the parent’s')
+    t.same(middleware(one), middleware(parent))
+    one.use((_socket: any, next: (error?: Error) => void) => next(new Error('one only')))
+    one.use((_socket: any, next: () => void) => next())
+    t.equal(middleware(one).length, 3, 'its own list, with what it added')
+    t.equal(middleware(two).length, 1, 'the other keeps the shared one')
+    t.same(middleware(two), middleware(parent))
+    // A list of other functions, or of another length, gets a shared list of its own.
+    const other = io.of('/other')
+    other.use(() => {})
+    server.compactMiddleware(other)
+    t.not(middleware(other), middleware(two))
+    server.compactMiddleware(one)
+    t.equal(middleware(one).length, 3)
+    t.not(middleware(one), middleware(two))
+    await connected(client(t, clientFor(kind), url + '/shared-2'))
+    const refused = await refusal(clientFor(kind), client(t, clientFor(kind), url + '/shared-1'))
+    t.equal(refused.message, 'one only')
+    t.same(seen, ['/shared-2', '/shared-1'], 'the parent’s middleware runs in both')
+  })
+}
+
 t.test('socket.io 4.8: the recovery options as the server normalised them', async (t) => {
   const { io } = await startServer(t, '4', { connectionStateRecovery: { maxDisconnectionDuration: 1234 } })
   t.same(accessServer(io).recovery(), { maxDisconnectionDuration: 1234, skipMiddlewares: true })

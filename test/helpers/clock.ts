@@ -1,4 +1,4 @@
-import type { Clock } from '../../lib/lifecycle.js'
+import type { Clock } from '../../lib/clock.js'
 
 /** A clock that moves only when a test says so: grace periods run without waiting for them. */
 export interface ManualClock extends Clock {
