@@ -1,7 +1,7 @@
 // Several server processes, each with the router and @socket.io/redis-adapter, against a real
 // redis-server started on a free port.
 import t from 'tap'
-import { clientV2, clientV4, connected, delay, once, until } from './helpers/io.js'
+import { clientV2, clientV4, connected, once, until } from './helpers/io.js'
 import { startNode } from './helpers/node.js'
 import { startRedis } from './helpers/redis.js'
 
@@ -36,7 +36,11 @@ t.test('clients on different nodes share one routed namespace', async (t) => {
   const inRoom = Promise.all([once(onA, 'roomMessage'), once(onB, 'roomMessage')])
   onB.emit('toRoom', 'room-1', 'to the room')
   t.same(await inRoom, [['to the room'], ['to the room']], 'rooms inside the namespace work across nodes')
-  await delay(50)
+  // Node B publishes in order and node A delivers in order: a broadcast sent after the room message
+  // reaching the outsider means the room message would have reached it first.
+  const after = once(onA2, 'said')
+  onB.emit('say', 'after the room message')
+  await after
   t.notOk(outsider, 'and only reach the room')
 
   const ids = (await c!.call('fetchSockets', { params: PARAMS })) as string[]
