@@ -281,3 +281,12 @@ export function roundTrip(socket: { emit(event: string, ...args: any[]): unknown
     socket.emit('echo', () => { clearTimeout(timer); resolve() })
   })
 }
+
+/** Resolves as `promise` does, or rejects after `ms` with `what`: a bound on failure counted from now. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting until ${what}`)), ms)
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+}
