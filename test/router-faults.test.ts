@@ -77,7 +77,7 @@ for (const mode of ['classic', 'sharded'] as const) {
 
     for (const socket of sockets.flat()) socket.close()
     await until(async () => (await stats(a)).namespaces + (await stats(b)).namespaces === 0, 'every namespace removed')
-    t.same(await redis.subscriptions('/category/'), baseline, 'back to the baseline')
+    t.same(await redis.subscriptions('/category/', baseline), baseline, 'back to the baseline')
     t.equal(exits, 0, 'no node exited')
     for (const node of nodes) await node.call('close')
   })

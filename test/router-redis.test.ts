@@ -95,7 +95,7 @@ t.test('emitting from a node with no clients leaves nothing behind (socket.io-re
   t.ok((await redis.subscriptions('/category/')).patterns >= baseline.patterns + 20, 'while they live, they are subscribed')
   await until(async () => (await a.call('stats') as { namespaces: number }).namespaces === 0, 'they are removed', 15_000)
   t.pass('removed after the grace period')
-  t.same(await redis.subscriptions('/category/'), baseline, 'and unsubscribed')
+  t.same(await redis.subscriptions('/category/', baseline), baseline, 'and unsubscribed')
   await a.call('close')
 })
 
@@ -109,7 +109,7 @@ t.test('a refused flood does not touch Redis', async (t) => {
     socket.connect()
     return once(socket, 'connect_error')
   }))
-  t.same(await redis.subscriptions('/'), baseline, 'refusals never subscribe')
+  t.same(await redis.subscriptions('/', baseline), baseline, 'refusals never subscribe')
   await a.call('close')
 })
 
