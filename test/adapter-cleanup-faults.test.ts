@@ -106,7 +106,7 @@ for (const mode of ['classic', 'sharded'] as const) {
     t.equal(unhandled, 0, 'no unhandled rejection')
     kept.close()
     await until(() => router.stats().namespaces === 0, 'the last one removed')
-    t.same(await redis.subscriptions('/category/'), baseline, 'back to the baseline')
+    t.same(await redis.subscriptions('/category/', baseline), baseline, 'back to the baseline')
     await router.close()
     await Promise.all([pub.quit(), sub.quit()])
   })

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { codes } from '../lib/errors.js'
 import { createNamespaceRouter } from '../lib/router.js'
-import { clientV2, clientV4, connected, namespaceNames, nextEvent, once, startServer, versionOf, type ServerKind } from './helpers/io.js'
+import { clientV2, clientV4, connected, deferred, namespaceNames, nextEvent, once, startServer, until, versionOf, type ServerKind } from './helpers/io.js'
 
 const CHAT = '/category/:categoryId/item/:itemId/chat'
 const NS = '/category/1/item/2/chat'
@@ -120,12 +120,17 @@ for (const kind of ['2.1', '2'] as ServerKind[]) {
     // socket.io 2.x buffers a namespace CONNECT until / has connected, then replays it with the
     // buffer index in place of its query: authorize sees {} as auth on that replay.
     const { io, url } = await startServer(t, kind)
-    io.use((_socket: unknown, next: () => void) => setTimeout(next, 50))
+    const pass = deferred()
+    io.use((_socket: unknown, next: () => void) => { void pass.promise.then(() => next()) })
     const auths: unknown[] = []
     createNamespaceRouter(io, {
       routes: { chat: { path: CHAT, authorize: ({ phase, auth }) => { if (phase === 'create') auths.push(auth); return auth.key === 'k' } } },
     })
-    const [data] = await once(clientV2(t, url + NS, { query: 'key=nope' }), 'error')
+    const refused = once(clientV2(t, url + NS, { query: 'key=nope' }), 'error')
+    // / is held until the namespace CONNECT has been judged once: the replay comes after.
+    await until(() => auths.length === 1, 'the namespace CONNECT is judged while / is held')
+    pass.resolve()
+    const [data] = await refused
     t.equal(data.code, codes.FORBIDDEN)
     t.same(auths, [{ key: 'nope' }, {}])
     t.same(namespaceNames(io), ['/'])

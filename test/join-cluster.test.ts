@@ -3,13 +3,16 @@
 // is connected, to whichever worker round-robin gave it.
 import t from 'tap'
 import { startCluster } from './helpers/cluster.js'
+import { madeProgress } from './helpers/node.js'
+import { raceInParts } from './helpers/race.js'
 
 const COUNT = Number(process.env.JOIN_COUNT ?? 1000)
 const CONCURRENCY = 20
 
 t.test(`the cluster adapter: ${2 * COUNT} broadcasts (joins spread over both workers by round-robin), none lost`, async (t) => {
   const { port, call } = await startCluster(t)
-  const result = await call(0, 'race', { url: `http://127.0.0.1:${port}`, run: 'r', count: 2 * COUNT, concurrency: CONCURRENCY })
+  const race = (run: string, count: number) => call(0, 'race', { url: `http://127.0.0.1:${port}`, run, count, concurrency: CONCURRENCY })
+  const result = await raceInParts(race, 'r', 2 * COUNT, madeProgress)
   t.same(result, { lost: 0, failed: 0 }, `0 of ${2 * COUNT} lost`)
 })
 

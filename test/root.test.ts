@@ -9,14 +9,15 @@ import { createNamespaceRouter } from '../lib/router.js'
 import { createEmitter } from '../lib/safe-emit.js'
 import {
   accepts,
+  answerEcho,
   clientV2,
   clientV4,
   connected,
-  delay,
   isLegacyServer,
   namespaceNames,
   once,
   rawPolling,
+  roundTrip,
   SERVER_LINES,
   startServer,
   versionOf,
@@ -46,18 +47,21 @@ for (const kind of SERVER_LINES.filter((kind) => accepts(kind, '2'))) {
     t.test('disconnect: connects, then is disconnected, as the seed does', async (t) => {
       const { io, url } = await startServer(t, kind)
       const detach = guardRoot(io, { queryKey: 'ns', policy: 'disconnect', ...guard })
+      // Registered after the guard's listener: an echo answered means the guard let the socket be.
+      answerEcho(io.sockets)
       const client = clientV2(t, url, { query: 'ns=/nope' })
       const disconnected = once(client, 'disconnect')
       await connected(client)
       await disconnected
       const ok = clientV2(t, url, { query: 'ns=/ok' })
       await connected(ok)
-      await delay(30)
+      // The guard disconnects in the same turn as `connection`, so its disconnect would come before the ack.
+      await roundTrip(ok)
       t.ok(ok.connected)
       detach()
       const after = clientV2(t, url, { query: 'ns=/nope' })
       await connected(after)
-      await delay(30)
+      await roundTrip(after)
       t.ok(after.connected, 'detached')
     })
 

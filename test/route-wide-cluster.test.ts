@@ -7,7 +7,7 @@ import { startCluster } from './helpers/cluster.js'
 import { until } from './helpers/io.js'
 
 t.test('three cluster workers, one killed', async (t) => {
-  const { call } = await startCluster(t, { WORKERS: '3', HEARTBEAT_INTERVAL: '200', HEARTBEAT_TIMEOUT: '3000', TTL: '600000' }, 60_000)
+  const { call } = await startCluster(t, { WORKERS: '3', HEARTBEAT_INTERVAL: '200', HEARTBEAT_TIMEOUT: '3000', TTL: '600000' })
 
   await call(0, 'make', { items: ['1', '2'] })
   await call(1, 'make', { items: ['2', '3'] })

@@ -3,8 +3,11 @@
 // or dies.
 import t from 'tap'
 import { clientV2, clientV4, connected, until, type AnyClientSocket } from './helpers/io.js'
-import { startNode, type NodeProcess } from './helpers/node.js'
+import { madeProgress, startNode, type NodeProcess } from './helpers/node.js'
 import { startRedis } from './helpers/redis.js'
+
+// Each test starts its own redis-server and node processes: tap's limit bounds each test, not their sum.
+t.beforeEach(madeProgress)
 
 type Wide = { ok?: any; error?: { code: string; message: string } }
 const wide = (node: NodeProcess, args: object) => node.call<Wide>('wide', args)

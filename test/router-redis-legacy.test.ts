@@ -35,9 +35,9 @@ t.test('socket.io 2.x + socket.io-redis 5.x: churn on two nodes leaves nothing s
   const live = async (node: NodeProcess) => ((await node.call('stats')) as Stats).namespaces
   await until(async () => (await live(a)) === 1 && (await live(b)) === 1, 'only the live namespace is left on each node', 20_000)
 
-  t.same(await redis.subscriptions('/category/'), baseline, `PUBSUB NUMPAT and CHANNELS back at baseline after ${2 * CHURN} namespaces`)
+  t.same(await redis.subscriptions('/category/', baseline), baseline, `PUBSUB NUMPAT and CHANNELS back at baseline after ${2 * CHURN} namespaces`)
   t.same(await listeners(), baselineListeners, 'listeners on both nodes\' Redis clients back at baseline')
-  t.same([await a.call('reachable'), await b.call('reachable')], [1, 1], 'only the live namespace is reachable on each node')
+  t.same([await a.call('reachable', { atMost: 1 }), await b.call('reachable', { atMost: 1 })], [1, 1], 'only the live namespace is reachable on each node')
 
   const heard = once(onB, 'said')
   onA.emit('say', 'from node A')

@@ -2,13 +2,15 @@ import t from 'tap'
 import { codes, NamespaceRouterError } from '../lib/errors.js'
 import { createNamespaceRouter } from '../lib/router.js'
 import {
+  answerEcho,
   clientV2,
   clientV4,
   connected,
-  delay,
+  deferred,
   namespaceNames,
   nextEvent,
   once,
+  roundTrip,
   startServer,
   until,
   type ServerKind,
@@ -57,13 +59,21 @@ for (const kind of ['2.1', '2', '3.1', '4'] as ServerKind[]) {
       t.same(await once(socket, 'topic'), ['to everyone'])
     })
 
-    t.test('async middleware on / (a 50 ms auth check) does not break routing', async (t) => {
+    t.test('async middleware on / (an auth check still pending when the namespace CONNECT arrives) does not break routing', async (t) => {
       const { io, url } = await startServer(t, kind)
-      io.use((_socket: unknown, next: () => void) => setTimeout(next, 50))
+      const pass = deferred()
+      io.use((_socket: unknown, next: () => void) => { void pass.promise.then(() => next()) })
       const router = createNamespaceRouter(io, { routes: { chat: CHAT } })
+      let arrived = false
+      io.engine.on('connection', (connection: any) => connection.on('packet', (packet: { data?: unknown }) => {
+        if (typeof packet.data === 'string' && packet.data.includes(NS)) arrived = true
+      }))
       const announced = nextEvent(router, 'dynamic.group.chat')
-      const client = clientV2(t, url + NS, { query: 'ns=' + NS })
-      await connected(client)
+      // socket.io 3.1 and 4.x connect the namespace before / is through: listen from the start.
+      const joined = connected(clientV2(t, url + NS, { query: 'ns=' + NS }))
+      await until(() => arrived, 'the namespace CONNECT reaches the server while / is held')
+      pass.resolve()
+      await joined
       t.equal((await announced).namespace.name, NS)
     })
 
@@ -83,14 +93,19 @@ for (const kind of ['2.1', '2', '3.1', '4'] as ServerKind[]) {
     t.test('two clients racing into a new namespace: set up once, both announced', async (t) => {
       const { io, url } = await startServer(t, kind)
       let creations = 0
+      // Both CONNECTs are held in authorize until both have arrived: neither finds the namespace made.
+      const pass = deferred()
+      let creating = 0
       const router = createNamespaceRouter(io, {
-        routes: { chat: { path: CHAT, authorize: async () => { await delay(20); return true } } },
+        routes: { chat: { path: CHAT, authorize: async ({ phase }) => { if (phase === 'create') creating++; await pass.promise; return true } } },
       })
       router.on('namespace.created', () => creations++)
       const sockets: unknown[] = []
       router.on('dynamic.group.chat', ({ socket }) => sockets.push(socket))
       const a = clientV2(t, url + NS, { query: 'ns=' + NS })
       const b = clientV2(t, url + NS, { query: 'ns=' + NS })
+      await until(() => creating === 2, 'both CONNECTs wait in authorize')
+      pass.resolve()
       await Promise.all([connected(a), connected(b)])
       t.equal(creations, 1)
       t.equal(sockets.length, 2)
@@ -152,13 +167,18 @@ for (const kind of ['2.1', '2', '3.1', '4'] as ServerKind[]) {
 t.test('socket.io 4.0 (before the fix of socket.io#4136): racing creators still get one setup', async (t) => {
   const { io, url } = await startServer(t, '4.0')
   let creations = 0
+  const pass = deferred()
+  let creating = 0
   const router = createNamespaceRouter(io, {
-    routes: { chat: { path: CHAT, authorize: async () => { await delay(20); return true } } },
+    routes: { chat: { path: CHAT, authorize: async ({ phase }) => { if (phase === 'create') creating++; await pass.promise; return true } } },
   })
   router.on('namespace.created', () => creations++)
   let announced = 0
   router.on('dynamic.group.chat', () => announced++)
-  await Promise.all([connected(clientV4(t, url + NS)), connected(clientV4(t, url + NS)), connected(clientV2(t, url + NS))])
+  const joining = [clientV4(t, url + NS), clientV4(t, url + NS), clientV2(t, url + NS)].map((client) => connected(client))
+  await until(() => creating === 3, 'the three CONNECTs wait in authorize')
+  pass.resolve()
+  await Promise.all(joining)
   t.equal(creations, 1)
   t.equal(announced, 3)
   t.equal(io.of(NS)._fns.length, 1)
@@ -284,6 +304,8 @@ t.test('io.of(name) for a routed name gets the route setup (no auth bypass)', as
 t.test('the ns query on /: ignore by default, or disconnect', async (t) => {
   const { io, url } = await startServer(t)
   const router = createNamespaceRouter(io, { routes: { chat: CHAT }, unmatched: 'disconnect' })
+  // Registered after the router's listener on /: an echo answered means the router let the socket be.
+  answerEcho(io.sockets)
   const refused: string[] = []
   router.on('refused', ({ code }) => refused.push(code))
   for (const query of ['', 'ns=/nope', 'ns=/category/x/item/2/chat/..']) {
@@ -292,15 +314,17 @@ t.test('the ns query on /: ignore by default, or disconnect', async (t) => {
   }
   const kept = clientV2(t, url, { query: 'ns=' + NS })
   await connected(kept)
-  await delay(50)
+  // The router disconnects in the same turn as `connection`, so its disconnect would come before the ack.
+  await roundTrip(kept)
   t.ok(kept.connected, 'a routed ns stays')
   t.same(refused, [codes.QUERY_MISSING, codes.NO_ROUTE, codes.INVALID_NAME])
 
   const other = await startServer(t)
   createNamespaceRouter(other.io, { routes: { chat: CHAT } })
+  answerEcho(other.io.sockets)
   const ignored = clientV2(t, other.url, { query: 'ns=/nope' })
   await connected(ignored)
-  await delay(50)
+  await roundTrip(ignored)
   t.ok(ignored.connected, 'ignored by default')
 })
 
@@ -390,20 +414,49 @@ t.test('a socket.io 4.8 socket whose namespace is removed before it reaches the 
 
 t.test('the creator refused in the join phase leaves no namespace; a racer keeps it alive', async (t) => {
   const { io, url } = await startServer(t)
+  // Each authorize call waits until the test answers it, so the order below is the one under test.
+  const calls: Array<{ who: unknown; phase: string; answer: () => void }> = []
   const router = createNamespaceRouter(io, {
-    routes: { chat: { path: CHAT, authorize: async ({ handshake }) => { await delay(30); return !handshake || handshake.query.ok === '1' } } },
+    routes: {
+      chat: {
+        path: CHAT,
+        authorize: ({ phase, auth, handshake }) => new Promise<boolean>((resolve) => {
+          calls.push({ who: auth.who, phase, answer: () => resolve(!handshake || handshake.query.ok === '1') })
+        }),
+      },
+    },
   })
+  const answer = async (who: string, phase: 'create' | 'join') => {
+    await until(() => calls.some((call) => call.who === who && call.phase === phase), `${who} is in its ${phase} authorize`)
+    calls.find((call) => call.who === who && call.phase === phase)?.answer()
+  }
   const removed = nextEvent(router, 'namespace.removed')
-  const [err] = await once(clientV4(t, url + NS), 'connect_error')
+  const creator = clientV4(t, url + NS, { auth: { who: 'creator' } })
+  const refusal = once(creator, 'connect_error')
+  await answer('creator', 'create')
+  await answer('creator', 'join')
+  const [err] = await refusal
   t.equal(err.data.code, codes.FORBIDDEN)
   t.same(await removed, { route: 'chat', name: NS })
   t.same(namespaceNames(io), ['/'])
 
-  const refusedFirst = clientV4(t, url + NS)
-  await delay(10)
-  const admitted = clientV4(t, url + NS, { query: { ok: '1' } })
-  await once(refusedFirst, 'connect_error')
-  await connected(admitted)
-  await delay(20)
+  const removals: unknown[] = []
+  router.on('namespace.removed', (event) => removals.push(event))
+  const refusedFirst = clientV4(t, url + NS, { auth: { who: 'refused' } })
+  const refusedError = once(refusedFirst, 'connect_error')
+  const admitted = clientV4(t, url + NS, { auth: { who: 'admitted' }, query: { ok: '1' } })
+  const admittedConnected = connected(admitted)
+  await until(() => calls.filter((call) => call.phase === 'create').length === 3, 'both ask to create the namespace')
+  // The refused one creates it; the other finds it made and is still joining when the first is refused.
+  await answer('refused', 'create')
+  await answer('admitted', 'create')
+  await until(() => calls.some((call) => call.who === 'admitted' && call.phase === 'join'), 'the other is joining')
+  await answer('refused', 'join')
+  await refusedError
+  await answer('admitted', 'join')
+  await admittedConnected
+  // An abandoned namespace goes a turn after the refusal (setImmediate), long before the admitted socket's
+  // CONNECT answer left the server; after that only the 30 s grace period could remove it.
+  t.same(removals, [], 'nothing was removed')
   t.same(namespaceNames(io), ['/', NS], 'a socket still on its way in keeps the namespace')
 })

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process'
+import { madeProgress } from './node.js'
 
 interface Teardown {
   teardown(fn: () => void): void
@@ -13,24 +14,29 @@ export interface Cluster {
   call(worker: number, cmd: string, args?: object): Promise<any>
 }
 
-/** Starts a cluster with these extra environment variables; it exits at the test's teardown. */
-export async function startCluster(t: Teardown, env: Record<string, string> = {}, startMs = 90_000): Promise<Cluster> {
+/**
+ * Starts a cluster with these extra environment variables; it exits at the test's teardown. A primary that
+ * exits fails at once; one that never gets ready is caught by tap's time limit for the file, which starts
+ * again once the cluster is up (the start of TypeScript workers grows with the machine's load).
+ */
+export async function startCluster(t: Teardown, env: Record<string, string> = {}): Promise<Cluster> {
   const primary = fork(new URL('../fixtures/cluster-primary.ts', import.meta.url), {
     execArgv: process.execArgv,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   t.teardown(() => { primary.send({ cmd: 'exit' }) })
-  // A bound on failure, not a wait: a loaded machine takes long to start TypeScript workers.
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the cluster did not start')), startMs)
+    const onExit = (code: number | null) => reject(new Error(`the cluster's primary exited with ${code} before it was ready`))
+    primary.once('exit', onExit)
     primary.on('message', (message: any) => {
       if (message?.ready) {
-        clearTimeout(timer)
+        primary.off('exit', onExit)
         resolve(message.ready)
       }
     })
   })
+  madeProgress()
   let nextId = 0
   const call = (worker: number, cmd: string, args: object = {}) => new Promise<any>((resolve) => {
     const id = ++nextId

@@ -257,3 +257,36 @@ export async function until(predicate: () => boolean | Promise<boolean>, what: s
     await delay(10)
   }
 }
+
+/** A promise and the function that resolves it, for a step the test releases itself. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((settle) => { resolve = settle })
+  return { promise, resolve }
+}
+
+/**
+ * Makes every socket of `nsp` answer an `echo` with its ack, so that `roundTrip` can prove a connection
+ * still works: a server sends in order on one connection, so whatever it sent before the ack (a
+ * disconnect, a stray event) has reached the client by the time the ack does.
+ */
+export function answerEcho(nsp: { on(event: 'connection', listener: (socket: any) => void): unknown }): void {
+  nsp.on('connection', (socket) => socket.on('echo', (ack: () => void) => ack()))
+}
+
+/** Emits an `echo` (see `answerEcho`) and resolves when its ack comes back, or rejects after `ms`. */
+export function roundTrip(socket: { emit(event: string, ...args: any[]): unknown }, ms = 3000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no echo after ${ms} ms`)), ms)
+    socket.emit('echo', () => { clearTimeout(timer); resolve() })
+  })
+}
+
+/** Resolves as `promise` does, or rejects after `ms` with `what`: a bound on failure counted from now. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting until ${what}`)), ms)
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+}

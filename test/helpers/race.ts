@@ -59,16 +59,40 @@ export interface RaceNode {
   call<T = unknown>(cmd: string, args?: object): Promise<T>
 }
 
+/** How many joins one `race` command runs: the test hears of progress after each such part. */
+export const RACE_PART = 100
+
+/**
+ * Runs `count` joins as parts of `RACE_PART` fresh namespaces each (`run` plus the part's first index), adding
+ * up what each part lost, and calls `progress` after each part.
+ */
+export async function raceInParts(
+  race: (run: string, count: number) => Promise<{ lost: number; failed: number }>,
+  run: string,
+  count: number,
+  progress: () => void,
+): Promise<{ lost: number; failed: number }> {
+  const total = { lost: 0, failed: 0 }
+  for (let first = 0; first < count; first += RACE_PART) {
+    const part = await race(`${run}${first}`, Math.min(RACE_PART, count - first))
+    total.lost += part.lost
+    total.failed += part.failed
+    progress()
+  }
+  return total
+}
+
 /**
  * Runs the race from node `b` against node `a`, after one broadcast has crossed from b to a: the streams
  * adapter 0.3.1 reads its stream from `$` until it has read an entry, so entries added between its first
  * reads are never read by a node that just started (README, "Running several nodes"). The Pub/Sub adapters
- * need no warm-up; every adapter gets it, so that all run the same race.
+ * need no warm-up; every adapter gets it, so that all run the same race. `progress` is called after each
+ * part of the race (see `raceInParts`).
  */
-export async function raceAfterWarmUp(a: RaceNode, b: RaceNode, count: number, concurrency = 20): Promise<unknown> {
+export async function raceAfterWarmUp(a: RaceNode, b: RaceNode, count: number, progress: () => void, concurrency = 20): Promise<unknown> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const warm = await b.call<{ lost: number; failed: number }>('race', { url: a.url, run: `warm${attempt}`, count: 1, concurrency: 1 })
     if (warm.lost === 0 && warm.failed === 0) break
   }
-  return b.call('race', { url: a.url, run: 'r', count, concurrency })
+  return raceInParts((run, part) => b.call('race', { url: a.url, run, count: part, concurrency }), 'r', count, progress)
 }

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import type { Test } from 'tap'
 import { createClient } from 'redis'
+import { until } from './io.js'
 
 /** A free TCP port on 127.0.0.1 (closed again before it is returned). */
 export function freePort(): Promise<number> {
@@ -15,6 +16,14 @@ export function freePort(): Promise<number> {
       probe.close(() => resolve(port))
     })
   })
+}
+
+/** Subscriptions as Redis sees them (see `RedisServer.subscriptions`). */
+export interface Subscriptions {
+  patterns: number
+  numpat: number
+  channels: string[]
+  shardChannels: string[]
 }
 
 export interface RedisServer {
@@ -31,9 +40,10 @@ export interface RedisServer {
    * Subscriptions as Redis sees them: `patterns`, the pattern subscriptions of every connection added
    * up (CLIENT LIST psub=), `numpat`, the distinct patterns (PUBSUB NUMPAT), and `channels`, the
    * subscribed channels whose name mentions `text` (PUBSUB CHANNELS), and `shardChannels`, the same for
-   * sharded Pub/Sub (PUBSUB SHARDCHANNELS).
+   * sharded Pub/Sub (PUBSUB SHARDCHANNELS). With `expected`, reads until they are that (Redis hears an
+   * unsubscription some time after the adapter is closed), or 10 s have passed; the last reading either way.
    */
-  subscriptions(text: string): Promise<{ patterns: number; numpat: number; channels: string[]; shardChannels: string[] }>
+  subscriptions(text: string, expected?: Subscriptions): Promise<Subscriptions>
 }
 
 export async function startRedis(t: Test): Promise<RedisServer> {
@@ -76,7 +86,12 @@ export async function startRedis(t: Test): Promise<RedisServer> {
       })
     },
     restart: start,
-    async subscriptions(text) {
+    async subscriptions(text, expected) {
+      if (expected) {
+        let now = await read(text)
+        await until(async () => JSON.stringify(now = await read(text)) === JSON.stringify(expected), 'Redis reports the expected subscriptions', 10_000).catch(() => {})
+        return now
+      }
       // Adapters subscribe and unsubscribe asynchronously: read until two reads 50 ms apart agree.
       let last = ''
       for (let attempt = 0; attempt < 40; attempt++) {
