@@ -1,7 +1,6 @@
 import createDebug from 'debug'
 import type { Emitter } from 'mitt'
 import type { Namespace, Socket } from 'socket.io'
-import { codes } from './errors.js'
 import { fromEntries } from './from-entries.js'
 import { createDeadlines, type Clock } from './clock.js'
 import type { CompiledRoute, RouteMatch } from './matcher.js'
@@ -213,12 +212,8 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
     removed++
     await removeNamespace(server, parent, namespace)
     entry.release()
-    retire(namespace, orphaned)
+    retire(namespace, refusals)
     safeEmit(emitter, 'namespace.removed', { route, name: namespace.name }, reporter(emitter, 'namespace.removed handler', route, namespace.name))
-  }
-
-  const orphaned = (socket: Socket): void => {
-    refusals.refuse(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name)
   }
 
   // Every way out of `pending` is heard (connected, refused by any middleware, connection closed), so a

@@ -1,6 +1,8 @@
 import createDebug from 'debug'
 import type { Namespace, Socket } from 'socket.io'
 import { closeAdapter } from './adapter-cleanup.js'
+import { codes } from './errors.js'
+import type { Refusals } from './refusals.js'
 import type { ServerAccess } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:removal')
@@ -26,18 +28,18 @@ export async function removeNamespace(server: ServerAccess, parent: object, name
 /**
  * Makes a removed namespace safe to hold on to:
  * - a socket that still reaches it (it was past the middleware when the namespace went) is
- *   disconnected and handed to `onOrphan`, never left in a namespace nobody broadcasts to;
+ *   disconnected and recorded as refused (`NS_UNAVAILABLE`), never left in a namespace nobody broadcasts to;
  * - broadcasting on it (app code that kept `socket.nsp` or `io.of(name)`) logs a debug warning, since
  *   it reaches nobody: the live namespace is `router.namespace(route, params)`.
  *
  * @example
- * retire(namespace, (socket) => metrics.increment('orphan'))
+ * retire(namespace, createRefusals(emitter))
  */
-export function retire(namespace: Namespace, onOrphan: (socket: Socket) => void): void {
+export function retire(namespace: Namespace, refusals: Refusals): void {
   namespace.on('connection', (socket: Socket) => {
     debug('disconnecting %s: it reached the removed namespace %s', socket.id, namespace.name)
     socket.disconnect()
-    onOrphan(socket)
+    refusals.refuse(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', namespace.name)
   })
   const target = namespace as unknown as Record<string, (...args: unknown[]) => unknown>
   for (const method of BROADCASTS) {

@@ -1,6 +1,9 @@
 import t from 'tap'
 import { accessServer } from '../lib/server-compat.js'
+import { codes } from '../lib/errors.js'
+import { createRefusals } from '../lib/refusals.js'
 import { removeNamespace, retire } from '../lib/removal.js'
+import { createEmitter } from '../lib/safe-emit.js'
 import { client, clientFor, connected, namespaceNames, once, SERVER_LINES, startServer, versionOf } from './helpers/io.js'
 
 for (const kind of SERVER_LINES) {
@@ -43,11 +46,15 @@ for (const kind of SERVER_LINES) {
     const peer = client(t, clientFor(kind), url + '/room')
     await inMiddleware
     await removeNamespace(accessServer(io), parent, nsp)
-    const orphans: unknown[] = []
-    retire(nsp, (socket) => orphans.push(socket.id))
+    const refused: unknown[] = []
+    const emitter = createEmitter<Record<string, unknown>>()
+    emitter.on('refused', (event) => refused.push(event))
+    const refusals = createRefusals(emitter)
+    retire(nsp, refusals)
     release()
     await once(peer, 'disconnect')
-    t.equal(orphans.length, 1)
+    t.same(refused, [{ code: codes.UNAVAILABLE, message: 'the namespace was removed while joining; connect again', name: '/room', route: undefined }])
+    t.same(refusals.counts(), { [codes.UNAVAILABLE]: 1 }, 'counted once')
     t.equal(accessServer(io).sockets(nsp).length, 0, 'not left in the removed namespace')
   })
 }
@@ -58,14 +65,14 @@ t.test('retire: broadcasting on a removed namespace still works, and is logged',
   const calls: string[] = []
   const emit = nsp.emit
   nsp.emit = function (this: unknown, ...args: unknown[]) { calls.push('emit'); return emit.apply(this, args) }
-  retire(nsp, () => {})
+  retire(nsp, createRefusals(createEmitter()))
   t.equal(nsp.emit('x'), true, 'delegates to the original')
   t.same(calls, ['emit'])
   t.equal(nsp.to('room').constructor.name, 'BroadcastOperator')
   t.equal(typeof nsp.except, 'function')
   const v2 = await startServer(t, '2')
   const legacy = v2.io.of('/gone')
-  retire(legacy, () => {})
+  retire(legacy, createRefusals(createEmitter()))
   t.equal(typeof legacy.except, 'undefined', 'socket.io 2 has no except(): nothing to wrap')
   t.equal(legacy.to('room'), legacy, 'socket.io 2 to() returns the namespace')
 })
