@@ -1,5 +1,7 @@
 import createDebug from 'debug'
-import { withoutSharedEncoding, type EngineConnection } from './server-compat.js'
+import type { Matcher } from './matcher.js'
+import { isProblem, parseName } from './name.js'
+import { withoutSharedEncoding, type EngineConnection, type ServerAccess } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:namespace-alias')
 
@@ -13,7 +15,7 @@ interface EnginePacket {
  * The aliasing of many engine.io connections, with one shared listener.
  *
  * @example
- * const aliases: ConnectionAliases = createAliases(decide, onReleased)
+ * const aliases: ConnectionAliases = createAliases({ server, matcher, maxNameLength: 256, parentCheck: check })
  * io.engine.on('connection', aliases.watch)
  */
 export interface ConnectionAliases {
@@ -28,32 +30,66 @@ export interface ConnectionAliases {
    * another parent namespace answered asynchronously).
    */
   takeConnecting(name: string): EngineConnection | undefined
+  /** The name a socket.io-client 2 asked for, when `name` is the stand-in that replaced it; else undefined. */
+  standIn(name: string): string | undefined
+}
+
+/**
+ * What the aliases decide with: the server, the routes, and the router's parent check.
+ *
+ * @example
+ * const options: AliasOptions = { server: accessServer(io), matcher, maxNameLength: 256, parentCheck: check }
+ */
+export interface AliasOptions {
+  readonly server: ServerAccess
+  readonly matcher: Matcher
+  readonly maxNameLength: number
+  /** The router's parent check: a stand-in only helps while socket.io asks it last (its refusal is final). */
+  readonly parentCheck: unknown
 }
 
 /**
  * Lets engine.io connections use a namespace under another name than the server's, at the packet
- * level: when `decide` maps a CONNECT's name to another, the incoming packets for the client's name
- * are rewritten to the server's name before socket.io decodes them, and the outgoing packets for the
- * server's name are rewritten back, because a client only accepts packets for the name it asked for.
- * The router uses it for the `//x` spelling of the io-handler snippet's frontend snippet (an alias of `/x`), and to answer, with a code, the
- * names socket.io would itself rewrite before any check (socket.io 4.8 reads a v2 client's name as a
- * URL), which would otherwise leave that client waiting for ever. `onReleased` is called with a server
- * name once the packet that ends its CONNECT (a refusal) went out, or when the connection closes.
+ * level: the incoming packets for the client's name are rewritten to the server's name before socket.io
+ * decodes them, and the outgoing packets for the server's name are rewritten back, because a client only
+ * accepts packets for the name it asked for. Two kinds of alias:
+ * - the `//x` spelling of the io-handler snippet's frontend snippet, an alias of `/x` when `/x` is routed;
+ * - a stand-in (`/~ns-router-refusal-<n>`) for an invalid name a socket.io-client 2 asked for that socket.io
+ *   would itself rewrite before any check (socket.io 4.8 reads a v2 client's name as a URL), which would
+ *   otherwise leave that client waiting for ever: the parent check refuses the stand-in with a code, under
+ *   the name the client asked for (`standIn`). A stand-in goes once the packet that ends its CONNECT (a
+ *   refusal) went out, or when the connection closes.
  *
- * Every connection is watched by one shared listener: a connection without an alias, which is almost
- * every connection, costs one listener slot and nothing else. `decide` gets the connection, so it can
- * tell a socket.io-client 2 connection from the others. It sees every CONNECT of the connections
- * `everyName` picks (all by default), and only CONNECTs for names that start with `//` of the others.
+ * Every connection is watched by one shared listener, and nothing is kept per connection without an alias,
+ * which is almost every connection: a server holds one engine.io connection per client, and any
+ * per-connection bookkeeping adds up (bench/README.md). It reads every CONNECT of a socket.io-client 2
+ * connection (protocol 3, or any on a socket.io 2 server), and only `//x` ones of the others: only `//x` can
+ * be an alias there, and a v3/v4 CONNECT for any other name, the common case, is not parsed here (the
+ * parent's check parses it).
  *
  * @example
- * const aliases = createAliases((path) => (path.startsWith('//') ? path.slice(1) : undefined), () => {})
+ * const aliases = createAliases({ server: accessServer(io), matcher, maxNameLength: 256, parentCheck: check })
  * io.engine.on('connection', aliases.watch)
  */
-export function createAliases(
-  decide: (path: string, connection: EngineConnection) => string | undefined,
-  onReleased: (serverName: string) => void,
-  everyName: (connection: EngineConnection) => boolean = () => true,
-): ConnectionAliases {
+export function createAliases({ server, matcher, maxNameLength, parentCheck }: AliasOptions): ConnectionAliases {
+  // Stand-in name → the name the client asked for.
+  const standIns = new Map<string, string>()
+  let standInCount = 0
+  const everyName = (connection: EngineConnection): boolean => connection.protocol === 3 || server.generation === 2
+  const onReleased = (serverName: string): void => void standIns.delete(serverName)
+
+  const decide = (path: string, connection: EngineConnection): string | undefined => {
+    const parsed = parseName(path, maxNameLength)
+    // A canonical spelling is its own canonical spelling: match it as it is, without parsing it again.
+    if (!isProblem(parsed)) return parsed.canonical !== path && matcher.match(parsed.canonical) ? parsed.canonical : undefined
+    // Only a name socket.io would rewrite before the check needs a stand-in: any other name reaches the
+    // check as it is (or whatever serves it, as on plain socket.io).
+    if (!everyName(connection) || !server.isLastParent(parentCheck) || server.legacyName(path) === path) return undefined
+    const standIn = `/~ns-router-refusal-${++standInCount}`
+    standIns.set(standIn, path)
+    return standIn
+  }
+
   const aliased = new WeakMap<EngineConnection, Aliases>()
   // The last CONNECT packet and its connection. The packet's data is read when asked for, after any
   // aliasing below rewrote it to the server's name.
@@ -108,6 +144,7 @@ export function createAliases(
       const after = data?.charAt(name.length + 1)
       return data?.startsWith(name, 1) && (after === '' || after === ',' || after === '?') ? connection : undefined
     },
+    standIn: (name) => standIns.get(name),
   }
 }
 

@@ -9,11 +9,10 @@ import type { Claim, Lifecycle } from './lifecycle.js'
 import { classify, resolve, type Matcher, type RouteMatch } from './matcher.js'
 import { bridgeGenerations } from './mixed-cluster.js'
 import { createAliases } from './namespace-alias.js'
-import { isProblem, parseName } from './name.js'
 import type { Quotas } from './quotas.js'
 import type { Refusals } from './refusals.js'
 import { listened, reporter, safeEmit } from './safe-emit.js'
-import type { EngineConnection, ServerAccess, ServerLike } from './server-compat.js'
+import type { ServerAccess, ServerLike } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:parent')
 
@@ -116,8 +115,6 @@ export function createParent(io: ServerLike, opened: OpenedParent, steps: Parent
   let created = 0
   // Stand-in names for names a socket.io-client 2 asked for that socket.io itself would rewrite
   // before any check: stand-in → the name the client asked for.
-  const standIns = new Map<string, string>()
-  let standInCount = 0
   // The Redis clients the adapters share, guarded while the router lives: a broadcast in flight when Redis
   // goes away must not end the process (adapter-cleanup.ts). Those of the main namespace's adapter at once,
   // any others (an adapter set after the router) as namespaces are created.
@@ -129,24 +126,9 @@ export function createParent(io: ServerLike, opened: OpenedParent, steps: Parent
   const parent = opened.namespace as ParentNamespace & { createChild(name: string): Namespace }
   const { check } = opened
 
-  // Sees every CONNECT of a socket.io-client 2 connection, and only `//x` ones of the others: only
-  // `//x` can be an alias, and only socket.io-client 2 names get stand-ins. A v3/v4 CONNECT for any
-  // other name, the common case, is not parsed here (the check parses it). One listener shared by every
-  // connection, and nothing kept per connection: a server holds one engine.io connection per client, and
-  // any per-connection bookkeeping adds up (bench/README.md).
-  const legacy = (connection: EngineConnection): boolean => connection.protocol === 3 || server.generation === 2
-  const decide = (path: string, connection: EngineConnection): string | undefined => {
-    const parsed = parseName(path, maxNameLength)
-    // A canonical spelling is its own canonical spelling: match it as it is, without parsing it again.
-    if (!isProblem(parsed)) return parsed.canonical !== path && matcher.match(parsed.canonical) ? parsed.canonical : undefined
-    // Only a name socket.io would rewrite before the check needs a stand-in: any other name reaches the
-    // check as it is (or whatever serves it, as on plain socket.io).
-    if (!legacy(connection) || !server.isLastParent(check) || server.legacyName(path) === path) return undefined
-    const standIn = `/~ns-router-refusal-${++standInCount}`
-    standIns.set(standIn, path)
-    return standIn
-  }
-  const aliases = createAliases(decide, (serverName) => standIns.delete(serverName), legacy)
+  // The `//x` spelling of the io-handler snippet's frontend snippet, and the stand-ins for names socket.io
+  // would rewrite before this check (namespace-alias.ts).
+  const aliases = createAliases({ server, matcher, maxNameLength, parentCheck: check })
   const stopWatching = server.onEngineConnection(aliases.watch)
 
   // Runs first in every routed namespace: createChild copies the parent's middleware and listeners to each child.
@@ -228,7 +210,7 @@ export function createParent(io: ServerLike, opened: OpenedParent, steps: Parent
 
   // socket.io's question about a CONNECT for a namespace that does not exist yet.
   function answer(name: string, auth: unknown, next: Next): void {
-    const original = standIns.get(name)
+    const original = aliases.standIn(name)
     if (original !== undefined) return refuseConnect(name, next, refusals.refuse(codes.INVALID_NAME, 'Invalid namespace', original))
     const match = classify(matcher, name, maxNameLength)
     if (typeof match === 'string') {

@@ -1,6 +1,8 @@
 import t from 'tap'
-import { createAliases, splitNamespace } from '../lib/namespace-alias.js'
+import { compileRoutes } from '../lib/matcher.js'
+import { createAliases, splitNamespace, type AliasOptions } from '../lib/namespace-alias.js'
 import { createNamespaceRouter } from '../lib/router.js'
+import { accessServer } from '../lib/server-compat.js'
 import {
   accepts,
   clientV2,
@@ -17,6 +19,15 @@ import {
 
 const NS = '/category/1/item/2/chat'
 
+// What the aliases decide with, on a real server of `kind`: one route, `/routed`, and a parent check that
+// socket.io asks last (registered after any other).
+async function aliasOptions(t: Parameters<typeof startServer>[0], kind: '2' | '4'): Promise<AliasOptions & { io: any }> {
+  const { io } = await startServer(t, kind)
+  const parentCheck = (_name: string, _query: unknown, next: (error: null, allow: boolean) => void) => next(null, false)
+  io.of(parentCheck)
+  return { io, server: accessServer(io), matcher: compileRoutes({ routed: '/routed' }), maxNameLength: 256, parentCheck }
+}
+
 t.test('splitNamespace reads the namespace of every packet shape', async (t) => {
   t.same(splitNamespace('0/chat?ns=x'), { head: '0', nsp: '/chat?ns=x', rest: '' })
   t.same(splitNamespace('2/chat,["hi"]'), { head: '2', nsp: '/chat', rest: ',["hi"]' })
@@ -30,23 +41,16 @@ t.test('splitNamespace reads the namespace of every packet shape', async (t) => 
   t.equal(splitNamespace('51-["x"]'), undefined, 'binary on the root namespace')
 })
 
-t.test('aliases start at a CONNECT the decision maps, and rewrite both ways', async (t) => {
+t.test('aliases start at a CONNECT for //name or a name socket.io would rewrite, and rewrite both ways', async (t) => {
   const listeners = new Map<string, (packet: any) => void>()
   const connection = {
+    protocol: 3,
     on: (event: string, fn: (packet: any) => void) => listeners.set(event, fn),
     removeListener: (event: string) => listeners.delete(event),
   }
-  const decisions: [string, boolean][] = []
-  const released: string[] = []
-  const aliases = createAliases(
-    (path: string, asking: unknown) => {
-      decisions.push([path, asking === connection])
-      if (path === '//routed') return '/routed'
-      if (path === '/bad path') return '/stand-in'
-      return undefined
-    },
-    (name) => released.push(name),
-  )
+  // socket.io 2 reads a name with url.parse: `/bad path` would reach any check as `/bad%20path`.
+  const options = await aliasOptions(t, '2')
+  const aliases = createAliases(options)
   aliases.watch(connection)
   // engine.io calls listeners with the connection as `this`; the outgoing one only exists once the
   // connection has an alias.
@@ -64,20 +68,20 @@ t.test('aliases start at a CONNECT the decision maps, and rewrite both ways', as
   }
   t.equal(send('0/routed').data, '0/routed', 'nothing is aliased before a CONNECT')
   t.equal(receive('2//routed,["x"]'), '2//routed,["x"]', 'an event before its CONNECT is left alone')
-  t.equal(receive('0//other'), '0//other', 'names the decision leaves alone')
+  t.equal(receive('0//other'), '0//other', 'a //name whose canonical name is not routed is left alone')
   t.equal(receive('3probe', 'ping'), '3probe', 'engine packets are left alone')
   t.equal(receive(Buffer.from('x')).toString(), 'x', 'binary attachments are left alone')
   t.equal(receive('2["x"]'), '2["x"]', 'the root namespace is left alone')
   t.equal(receive('0{"token":"t"}'), '0{"token":"t"}', 'a CONNECT to the root namespace is left alone')
   t.equal(receive('0//routed?ns=/routed'), '0/routed?ns=/routed', 'the query is kept')
-  t.same(decisions, [['//other', true], ['//routed', true]], 'decide is told which connection asks')
   t.equal(receive('2//routed,["x"]'), '2/routed,["x"]')
   t.equal(receive('0//routed'), '0/routed', 'a second CONNECT reuses the alias')
   t.equal(receive('2/other,["x"]'), '2/other,["x"]', 'an event for a name without an alias is left alone')
   const ping = { type: 'ping', data: '2/routed' }
   outgoing(ping)
   t.equal(ping.data, '2/routed', 'engine packets going out are left alone')
-  t.equal(decisions.length, 2)
+  t.equal(receive('0/plain'), '0/plain', 'a valid name is left alone')
+  t.equal(receive('0/bad%20name'), '0/bad%20name', 'an invalid name socket.io reads as it is needs no stand-in')
   const shared = { wsPreEncodedFrame: ['frame'], wsPreEncoded: '4x', compress: true }
   const packet = send('2/routed,["y"]', shared)
   t.equal(packet.data, '2//routed,["y"]')
@@ -91,37 +95,44 @@ t.test('aliases start at a CONNECT the decision maps, and rewrite both ways', as
   const untouched = ['2/other,["b"]']
   t.equal(send(untouched).data, untouched, 'an array with nothing to rename is kept as it is')
 
-  t.equal(receive('0/bad path'), '0/stand-in')
-  t.equal(send('4/stand-in,{"message":"no"}').data, '4/bad path,{"message":"no"}', 'the refusal goes back under the client name')
-  t.same(released, ['/stand-in'], 'and releases the alias')
-  t.equal(send('4/stand-in,{}').data, '4/stand-in,{}')
+  t.equal(receive('0/bad path'), '0/~ns-router-refusal-1', 'a stand-in for a name socket.io would rewrite')
+  t.equal(aliases.standIn('/~ns-router-refusal-1'), '/bad path', 'the check finds the name the client asked for')
+  t.equal(aliases.standIn('/routed'), undefined, 'an alias of a routed name is no stand-in')
+  t.equal(send('4/~ns-router-refusal-1,{"message":"no"}').data, '4/bad path,{"message":"no"}', 'the refusal goes back under the client name')
+  t.equal(aliases.standIn('/~ns-router-refusal-1'), undefined, 'and releases the stand-in')
+  t.equal(send('4/~ns-router-refusal-1,{}').data, '4/~ns-router-refusal-1,{}')
+  t.equal(receive('0/bad path'), '0/~ns-router-refusal-2', 'asked again: a new stand-in')
   listeners.get('close')!({})
-  t.same(released, ['/stand-in', '/routed'], 'closing the connection releases the rest')
+  t.equal(aliases.standIn('/~ns-router-refusal-2'), undefined, 'closing the connection releases the rest')
   t.equal(send('2/routed,["z"]').data, '2/routed,["z"]', 'nothing is renamed once every alias is released')
   aliases.unwatch(connection)
   t.equal(listeners.size, 0)
 })
 
-t.test('connections everyName leaves out only show decide their CONNECTs for //names', async (t) => {
-  const listeners = new Map<string, (packet: any) => void>()
-  const connection = { on: (event: string, fn: (packet: any) => void) => listeners.set(event, fn), removeListener: () => {} }
-  const seen: string[] = []
-  const aliases = createAliases(
-    (path) => (seen.push(path), path === '//x' ? '/x' : undefined),
-    () => {},
-    (asking) => asking !== connection,
-  )
-  aliases.watch(connection)
-  const receive = (data: string): string => {
-    const packet = { type: 'message', data }
-    listeners.get('packet')!.call(connection, packet)
-    return packet.data
+t.test('stand-ins: only for socket.io-client 2 connections, and only while the router\'s parent is asked last', async (t) => {
+  // socket.io 4.8 reads a v2 client's name as a URL: `/a#b` would reach any check as `/a`.
+  const options = await aliasOptions(t, '4')
+  const aliases = createAliases(options)
+  const watched = (protocol: number) => {
+    const listeners = new Map<string, (packet: any) => void>()
+    const connection = { protocol, on: (event: string, fn: (packet: any) => void) => listeners.set(event, fn), removeListener: (event: string) => listeners.delete(event) }
+    aliases.watch(connection)
+    return (data: string): string => {
+      const packet = { type: 'message', data }
+      listeners.get('packet')!.call(connection, packet)
+      return packet.data
+    }
   }
-  t.equal(receive('0/plain'), '0/plain')
-  t.equal(receive('0{"a":1}'), '0{"a":1}')
-  t.equal(receive('0//x'), '0/x')
-  t.equal(receive('0/plain'), '0/plain', 'once aliased, every CONNECT is looked at again')
-  t.same(seen, ['//x', '/plain'])
+  const v4 = watched(4)
+  const v2 = watched(3)
+  t.equal(v4('0/a#b,'), '0/a#b,', 'a v3/v4 connection: its names reach the check as they are')
+  t.equal(v2('0/a#b'), '0/~ns-router-refusal-1', 'a socket.io-client 2 connection gets a stand-in')
+  t.equal(aliases.standIn('/~ns-router-refusal-1'), '/a#b')
+  t.equal(v4('0//routed,'), '0/routed,', 'a //name is read on every connection')
+  t.equal(v2('0/c%20d'), '0/c%20d', 'an invalid name the URL reading keeps needs no stand-in')
+  // A parent registered after the router's is asked after it: the router's refusal would not be final.
+  options.io.of(() => {})
+  t.equal(v2('0/c#d'), '0/c#d', 'no stand-in while another parent is asked after the router\'s')
 })
 
 // The seed's frontend snippet asks for `${serverIoUrl}/${namespace}`, i.e. //category/1/item/2/chat.
@@ -180,7 +191,8 @@ t.test('takeConnecting: the connection of the CONNECT for a name, once, after an
       removeListener: (event: string) => listeners.delete(event),
     }
   })
-  const aliases = createAliases((path) => (path === '//x' ? '/x' : undefined), () => {})
+  const options = await aliasOptions(t, '4')
+  const aliases = createAliases({ ...options, matcher: compileRoutes({ x: '/x' }) })
   for (const connection of connections) aliases.watch(connection)
   const [a, b] = connections as [(typeof connections)[0], (typeof connections)[0]]
   const receive = (connection: typeof a, data: string) => connection.listeners.get('packet')?.call(connection, { type: 'message', data })
