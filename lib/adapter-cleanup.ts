@@ -18,7 +18,7 @@ import {
   type ClientListener,
 } from './adapter-compat.js'
 import { unbridge } from './mixed-cluster.js'
-import { guardClient, releaseAfterClose, type Held, type HeldUnder, type PubSubClient as RedisPubSub } from './redis-faults.js'
+import { guardClient, isPubSubClient, releaseAfterClose, type Held, type HeldUnder, type PubSubClient } from './redis-faults.js'
 
 // Adapter hygiene; what it reads on adapters, adapter-compat.ts knows. Each adapter holds things outside its namespace
 // (Redis subscriptions, listeners on shared clients and on `process`, timers); `close()` undoes some of
@@ -27,7 +27,6 @@ import { guardClient, releaseAfterClose, type Held, type HeldUnder, type PubSubC
 
 const debug = createDebug('socket.io-ns-router:adapter-cleanup')
 
-type Listener = (...args: any[]) => void
 type Timer = ReturnType<typeof setInterval>
 
 /** What building one namespace set up outside it, undone by `closeAdapter`. */
@@ -86,7 +85,7 @@ export function guardAdapterClients(namespace: Namespace, guarded: Map<object, (
 
 /** The subscriptions of a namespace's adapter on a node-redis v4 client. */
 export interface Subscriptions {
-  client: RedisPubSub
+  client: PubSubClient
   held: Array<Held | HeldUnder>
 }
 
@@ -104,7 +103,7 @@ export interface Subscriptions {
  */
 export function subscriptionsOf(namespace: Namespace): Subscriptions | undefined {
   const adapter = namespace.adapter
-  const client = subscriberOf(adapter) as RedisPubSub | undefined
+  const client = subscriberOf(adapter) as PubSubClient | undefined
   const prefix = broadcastChannelOf(adapter)
   if (typeof client?.getPubSubListeners !== 'function' || prefix === undefined) return undefined
   // On node-redis v4 with a `channel`: the classic adapter, or else the sharded one.
@@ -261,12 +260,6 @@ function watchIntervals<T>(create: () => T): { value: T; started: Timer[] } {
   }
 }
 
-interface PubSubClient {
-  getPubSubListeners(type: 'CHANNELS' | 'SHARDED'): Map<string, { buffers: Set<Listener>; strings: Set<Listener> }>
-  unsubscribe(channels: string[], listener?: Listener, buffers?: boolean): Promise<unknown>
-  sUnsubscribe(channels: string[], listener: Listener, buffers: boolean): Promise<unknown>
-}
-
 const streamsSubscribers = new WeakMap<object, Promise<PubSubClient[]>>()
 const PROBE = '/\u0000socket.io-ns-router-probe'
 const BARRIER = 'socket.io-ns-router#barrier'
@@ -310,10 +303,6 @@ function subscribersOf(factory: (nsp: object) => Record<string, any>, server: ob
   })
   streamsSubscribers.set(factory, subscribers)
   return subscribers
-}
-
-function isPubSubClient(value: unknown): value is PubSubClient {
-  return typeof (value as PubSubClient | undefined)?.getPubSubListeners === 'function'
 }
 
 // node-redis v4 books a channel's listener only when Redis confirms the SUBSCRIBE, so an UNSUBSCRIBE of

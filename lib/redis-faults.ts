@@ -126,8 +126,14 @@ function reconcileOnReconnect(client: PubSubClient): () => void {
   }
 }
 
-function isPubSubClient(client: object): client is PubSubClient {
-  return typeof (client as PubSubClient).getPubSubListeners === 'function'
+/**
+ * Whether a value is a node-redis v4 client (the only kind whose Pub/Sub books the router reads).
+ *
+ * @example
+ * const clients = values.filter(isPubSubClient)
+ */
+export function isPubSubClient(value: unknown): value is PubSubClient {
+  return typeof (value as PubSubClient | undefined)?.getPubSubListeners === 'function'
 }
 
 function command(client: PubSubClient, type: PubSubType): PubSubClient['unsubscribe'] {
