@@ -53,7 +53,7 @@ export function createJoin(steps: JoinSteps): Join {
     const match = members.matchOf(socket.nsp)
     // socket.io 4.8 creates a socket a microtask after it looked its namespace up: the namespace
     // may have been removed in between, and a socket must not join a removed namespace.
-    if (!match) return next(refusals.refuse(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
+    if (!match) return next(refusals.removedWhileJoining(socket.nsp.name))
     if (members.enter(socket)) return next(quotas.connectionRefusal(socket.nsp.name, match.route.name))
     // The CONNECT ack waits until other nodes' broadcasts reach this node's new namespace: a client that is
     // connected misses none. Only a namespace whose adapter's subscriptions are not confirmed yet waits.
@@ -66,7 +66,7 @@ export function createJoin(steps: JoinSteps): Join {
   const admitted = (socket: Socket, next: (error?: Error) => void, known?: RouteMatch): void => {
     const match = known ?? members.matchOf(socket.nsp)
     // Removed while its subscriptions were being confirmed (router.close()).
-    if (!match) return next(refusals.refuse(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', socket.nsp.name))
+    if (!match) return next(refusals.removedWhileJoining(socket.nsp.name))
     const check = match.route.authorize
     if (!check) return next()
     void authorizer.join(check, match, socket).then((allowed) => {

@@ -1,6 +1,6 @@
 import createDebug from 'debug'
 import type { Emitter } from 'mitt'
-import { RefusalError, type ErrorCode } from './errors.js'
+import { codes, RefusalError, type ErrorCode } from './errors.js'
 import { reporter, safeEmit } from './safe-emit.js'
 
 const debug = createDebug('socket.io-ns-router:refusals')
@@ -15,6 +15,8 @@ const debug = createDebug('socket.io-ns-router:refusals')
 export interface Refusals {
   /** Counts a refusal, announces it as `refused`, and returns the error to send to the client. */
   refuse(code: ErrorCode, message: string, name: string, route?: string): RefusalError
+  /** The refusal of a socket that reached a namespace removed while it was joining (`NS_UNAVAILABLE`). */
+  removedWhileJoining(name: string): RefusalError
   /** Refusals so far, by code (a copy). */
   counts(): Record<string, number>
 }
@@ -29,13 +31,15 @@ export interface Refusals {
  */
 export function createRefusals(emitter: Emitter<Record<string, unknown>>): Refusals {
   const counted: Record<string, number> = {}
+  const refuse = (code: ErrorCode, message: string, name: string, route?: string): RefusalError => {
+    debug('refused %s: %s', name.slice(0, 100), code)
+    counted[code] = (counted[code] ?? 0) + 1
+    safeEmit(emitter, 'refused', { code, message, name, route }, reporter(emitter, 'refused handler', route, name))
+    return new RefusalError(code, message)
+  }
   return {
-    refuse(code, message, name, route) {
-      debug('refused %s: %s', name.slice(0, 100), code)
-      counted[code] = (counted[code] ?? 0) + 1
-      safeEmit(emitter, 'refused', { code, message, name, route }, reporter(emitter, 'refused handler', route, name))
-      return new RefusalError(code, message)
-    },
+    refuse,
+    removedWhileJoining: (name) => refuse(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', name),
     counts: () => ({ ...counted }),
   }
 }

@@ -1,7 +1,6 @@
 import createDebug from 'debug'
 import type { Namespace, Socket } from 'socket.io'
 import { closeAdapter } from './adapter-cleanup.js'
-import { codes } from './errors.js'
 import type { Refusals } from './refusals.js'
 import type { ServerAccess } from './server-compat.js'
 
@@ -39,7 +38,7 @@ export function retire(namespace: Namespace, refusals: Refusals): void {
   namespace.on('connection', (socket: Socket) => {
     debug('disconnecting %s: it reached the removed namespace %s', socket.id, namespace.name)
     socket.disconnect()
-    refusals.refuse(codes.UNAVAILABLE, 'the namespace was removed while joining; connect again', namespace.name)
+    refusals.removedWhileJoining(namespace.name)
   })
   const target = namespace as unknown as Record<string, (...args: unknown[]) => unknown>
   for (const method of BROADCASTS) {

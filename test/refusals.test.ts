@@ -19,6 +19,10 @@ t.test('a refusal is counted by code, announced as refused, and returned as a Re
   const counts = refusals.counts()
   counts[codes.LIMIT] = 1
   t.notOk(codes.LIMIT in refusals.counts(), 'counts() is a copy')
+  const removed = refusals.removedWhileJoining('/d')
+  t.same(removed.data, { code: codes.UNAVAILABLE, message: 'the namespace was removed while joining; connect again' })
+  t.same(refused[3], { code: codes.UNAVAILABLE, message: 'the namespace was removed while joining; connect again', name: '/d', route: undefined })
+  t.equal(refusals.counts()[codes.UNAVAILABLE], 1)
 })
 
 t.test('a refused handler that throws becomes an error event', async (t) => {
