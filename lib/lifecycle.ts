@@ -23,10 +23,11 @@ const RECOVERABLE = new Set(['transport error', 'transport close', 'forced close
 // a RegExp route's are kept (bench/README.md, "Memory per live namespace").
 class Entry implements RouteMatch {
   /**
-   * Sockets between the router's middleware and their `connection` event; none is undefined, as a Map
-   * per live namespace would cost more than the rest of the entry.
+   * How many sockets are between the router's middleware and their `connection` event (the lifecycle's
+   * `joining` map says which): a Map per namespace, or one made per joining socket, cost more than the rest
+   * of the entry, or a measurable share of a join (bench/README.md).
    */
-  pending: Map<string, Socket> | undefined = undefined
+  joining = 0
   /** The connection whose CONNECT created the namespace, until its socket enters it (only one ever does). */
   reserved: EngineConnection | undefined = undefined
   /** Until when (epoch ms) a session of a socket that left can still be recovered (connectionStateRecovery). */
@@ -184,6 +185,8 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
   /** Live and pending client creations per client key. */
   const perKey = new Map<string, number>()
   const holdings = new WeakMap<EngineConnection, Holding>()
+  /** Sockets between the router's middleware and their `connection` event, and the entry each is joining. */
+  const joining = new Map<Socket, Entry>()
   // The removal deadlines of empty namespaces, on one timer rather than one each.
   const removals = createDeadlines<Entry>(clock, (entry) => expire(entry))
   let removed = 0
@@ -193,22 +196,22 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
     holdings.get(connection)?.items.delete(item)
   }
 
-  const countKey = (key: string | undefined, delta: number): void => {
-    if (key === undefined) return
-    const count = (perKey.get(key) ?? 0) + delta
-    if (count === 0) perKey.delete(key)
-    else perKey.set(key, count)
-  }
-
   const remove = async (namespace: Namespace, entry: Entry): Promise<void> => {
     entries.delete(namespace)
     removals.cancel(entry)
     const route = entry.route.name
     perRoute.set(route, (perRoute.get(route) as number) - 1)
-    countKey(entry.key, -1)
+    countKey(perKey, entry.key, -1)
     // What connections hold of it goes with it, so that nothing keeps a removed namespace reachable.
     if (entry.reserved) letGo(entry.reserved, entry)
-    for (const socket of entry.pending?.values() ?? []) letGo(socket.conn, socket)
+    if (entry.joining > 0) {
+      for (const [socket, joined] of joining) {
+        if (joined === entry) {
+          joining.delete(socket)
+          letGo(socket.conn, socket)
+        }
+      }
+    }
     removed++
     await removeNamespace(server, parent, namespace)
     entry.release()
@@ -216,10 +219,10 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
     safeEmit(emitter, 'namespace.removed', { route, name: namespace.name }, reporter(emitter, 'namespace.removed handler', route, namespace.name))
   }
 
-  // Every way out of `pending` is heard (connected, refused by any middleware, connection closed), so a
-  // namespace is empty when nothing is pending, reserved or connected.
+  // Every way out of `joining` is heard (connected, refused by any middleware, connection closed), so a
+  // namespace is empty when nothing is joining, reserved or connected.
   const isEmpty = (namespace: Namespace, entry: Entry): boolean =>
-    entry.pending === undefined && entry.reserved === undefined && server.socketCount(namespace) === 0
+    entry.joining === 0 && entry.reserved === undefined && server.socketCount(namespace) === 0
 
   const schedule = (namespace: Namespace, entry: Entry): void => {
     if (options.ttl === false || server.socketCount(namespace) > 0) return removals.cancel(entry)
@@ -262,18 +265,19 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
         if (item.reserved === this) item.reserved = undefined
         recheck(item.namespace, item)
       } else {
-        const entry = entries.get(item.nsp)
-        if (entry && unpend(entry, item.id)) recheck(item.nsp, entry)
+        const entry = unpend(item)
+        if (entry) recheck(entry.namespace, entry)
       }
     }
   }
 
-  // A socket is no longer on its way in; the last one takes the map with it.
-  const unpend = (entry: Entry, id: string): boolean => {
-    const pending = entry.pending
-    if (pending === undefined || !pending.delete(id)) return false
-    if (pending.size === 0) entry.pending = undefined
-    return true
+  // A socket is no longer on its way in: the entry it was joining, if it was.
+  const unpend = (socket: Socket): Entry | undefined => {
+    const entry = joining.get(socket)
+    if (entry === undefined) return undefined
+    joining.delete(socket)
+    entry.joining--
+    return entry
   }
 
   const holdingOf = (connection: EngineConnection): Holding => {
@@ -291,8 +295,8 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
   // One listener shared by every namespace: a joining socket that socket.io forgot (a later middleware
   // refused it, or its connection closed first) is not on its way in any more.
   function onLeft(this: Namespace, socket: Socket): void {
-    const entry = entries.get(this)
-    if (entry && unpend(entry, socket.id)) {
+    const entry = unpend(socket)
+    if (entry) {
       letGo(socket.conn, socket)
       recheck(this, entry)
     }
@@ -313,7 +317,7 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
     const namespace = socket.nsp
     const entry = entries.get(namespace)
     if (!entry) return
-    const entered = unpend(entry, socket.id)
+    const entered = unpend(socket) !== undefined
     if (connected) {
       entry.populated = true
       removals.cancel(entry)
@@ -374,18 +378,8 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
     claim(connection, key) {
       const holding = connection && holdingOf(connection)
       if (holding) holding.creating++
-      countKey(key, 1)
-      let dropped = false
-      return {
-        connection,
-        key,
-        drop() {
-          if (dropped) return
-          dropped = true
-          if (holding) holding.creating--
-          countKey(key, -1)
-        },
-      }
+      countKey(perKey, key, 1)
+      return new ClientClaim(connection, key, holding, perKey)
     },
     keyOf(connection, compute) {
       const holding = holdingOf(connection)
@@ -406,21 +400,20 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
         return 'connection'
       }
       holding.items.add(socket)
-      ;(entry.pending ??= new Map()).set(socket.id, socket)
+      joining.set(socket, entry)
+      entry.joining++
       return undefined
     },
     settle,
     counts() {
       let sockets = 0
-      let joining = 0
       const socketsByRoute: Record<string, number> = {}
       for (const [namespace, entry] of entries) {
         const count = server.socketCount(namespace)
         sockets += count
         socketsByRoute[entry.route.name] = (socketsByRoute[entry.route.name] ?? 0) + count
-        joining += entry.pending?.size ?? 0
       }
-      return { namespaces: entries.size, byRoute: fromEntries(perRoute), sockets, socketsByRoute, joining, removed }
+      return { namespaces: entries.size, byRoute: fromEntries(perRoute), sockets, socketsByRoute, joining: joining.size, removed }
     },
     live(route) {
       const found: Array<readonly [Namespace, RouteMatch]> = []
@@ -431,6 +424,32 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
       await Promise.all([...entries].map(([namespace, entry]) => remove(namespace, entry)))
     },
   }
+}
+
+// A claim is made for every creation a client asks for: its `drop` is a method, not a closure per claim.
+class ClientClaim implements Claim {
+  private dropped = false
+
+  constructor(
+    readonly connection: EngineConnection | undefined,
+    readonly key: string | undefined,
+    private readonly holding: Holding | undefined,
+    private readonly perKey: Map<string, number>,
+  ) {}
+
+  drop(): void {
+    if (this.dropped) return
+    this.dropped = true
+    if (this.holding) this.holding.creating--
+    countKey(this.perKey, this.key, -1)
+  }
+}
+
+function countKey(perKey: Map<string, number>, key: string | undefined, delta: number): void {
+  if (key === undefined) return
+  const count = (perKey.get(key) ?? 0) + delta
+  if (count === 0) perKey.delete(key)
+  else perKey.set(key, count)
 }
 
 function isEntry(item: Socket | Entry): item is Entry {

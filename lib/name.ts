@@ -55,7 +55,7 @@ export interface NameProblem {
  */
 export function parseName(name: unknown, maxLength = DEFAULT_MAX_NAME_LENGTH): ParsedName | NameProblem {
   // The common case, checked in one regex test rather than a split and a test per segment.
-  if (typeof name === 'string' && name.length <= maxLength && CANONICAL.test(name)) return { name, canonical: name }
+  if (typeof name === 'string' && isCanonical(name, maxLength)) return { name, canonical: name }
   if (typeof name !== 'string') return problem(name, 'not a string')
   if (name.length === 0) return problem(name, 'empty')
   if (name.length > maxLength) return problem(name, `longer than ${maxLength} characters`)
@@ -68,6 +68,18 @@ export function parseName(name: unknown, maxLength = DEFAULT_MAX_NAME_LENGTH): P
     if (!SEGMENT.test(segment)) return problem(name, 'character outside the allowed set')
   }
   return { name, canonical }
+}
+
+/**
+ * Whether a name is accepted as it is spelled, its own canonical spelling: what `parseName` says of almost
+ * every name, told without building its answer.
+ *
+ * @example
+ * isCanonical('/category/1/item/2/chat') // true
+ * isCanonical('//category/1/item/2/chat') // false: accepted, but its canonical spelling is another
+ */
+export function isCanonical(name: string, maxLength = DEFAULT_MAX_NAME_LENGTH): boolean {
+  return name.length <= maxLength && CANONICAL.test(name)
 }
 
 /**

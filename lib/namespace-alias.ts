@@ -1,6 +1,6 @@
 import createDebug from 'debug'
 import type { Matcher } from './matcher.js'
-import { isProblem, parseName } from './name.js'
+import { isCanonical, isProblem, parseName } from './name.js'
 import { withoutSharedEncoding, type EngineConnection, type ServerAccess } from './server-compat.js'
 
 const debug = createDebug('socket.io-ns-router:namespace-alias')
@@ -107,8 +107,12 @@ export function createAliases({ server, matcher, maxNameLength, parentCheck }: A
     if (aliases === undefined) {
       // Without an alias, only a CONNECT ('0') can start one: every other packet passes untouched.
       if (!connect) return
-      // And unless `decide` wants to see every name of this connection, only a CONNECT for '//...'.
-      if ((packet.data.charCodeAt(1) !== 47 || packet.data.charCodeAt(2) !== 47) && !everyName(this)) return
+      if (packet.data.charCodeAt(1) !== 47 || packet.data.charCodeAt(2) !== 47) {
+        // And unless `decide` wants to see every name of this connection, only a CONNECT for '//...'. A
+        // name that is its own canonical spelling, the common case, needs no alias: told without splitting
+        // the packet, as this runs for every CONNECT of a socket.io-client 2.
+        if (!everyName(this) || isCanonical(connectName(packet.data), maxNameLength)) return
+      }
     }
     const parts = splitNamespace(packet.data)
     if (!parts) return
@@ -223,6 +227,18 @@ export function splitNamespace(data: string): { head: string; nsp: string; rest:
   const comma = data.indexOf(',', index)
   const end = comma === -1 ? data.length : comma
   return { head: data.slice(0, index), nsp: data.slice(index, end), rest: data.slice(end) }
+}
+
+// The name of a CONNECT packet ('0' then the name), up to its query ('?') or payload (','), as
+// `splitNamespace` and `splitQuery` would read it.
+function connectName(data: string): string {
+  let end = 1
+  while (end < data.length) {
+    const code = data.charCodeAt(end)
+    if (code === 63 || code === 44) break
+    end++
+  }
+  return data.slice(1, end)
 }
 
 function splitQuery(nsp: string): [string, string] {

@@ -221,35 +221,37 @@ export function createParent(io: ServerLike, opened: OpenedParent, steps: Parent
     }
     const claim = quotas.claim(match, name, aliases.takeConnecting(name))
     if (claim instanceof Error) return refuseConnect(name, next, claim)
-    const decided = (allowed: boolean): void => {
-      // close() may have run while authorize was pending, or the client may have gone: create nothing.
-      if (closed || (claim.connection && claim.connection.readyState !== 'open')) {
-        claim.drop()
-        return next(null, false)
-      }
-      if (!allowed) {
-        claim.drop()
-        return refuseConnect(name, next, refusals.refuse(codes.FORBIDDEN, 'not authorized to create this namespace', name, match.route.name))
-      }
-      // Joining a namespace that appeared meanwhile needs no room; creating one is checked again.
-      const stillFull = server.lookup(name) ? undefined : quotas.capRefusal(match, name)
-      if (stillFull) {
-        claim.drop()
-        return refuseConnect(name, next, stillFull)
-      }
-      const creation = { name, match, claim, created: false }
-      clientCreation = creation
-      try {
-        next(null, true)
-      } finally {
-        clientCreation = undefined
-        // Nothing was created (the namespace appeared in between): the claim was not needed.
-        if (!creation.created) claim.drop()
-      }
-    }
     const allowed = authorizer.creation(match, name, auth)
-    // Without an authorize, no promise and no microtask: the namespace is created in this turn.
-    if (allowed === true) return decided(true)
-    void allowed.then(decided)
+    // Without an authorize, no promise, no microtask and no closure: the namespace is created in this turn.
+    if (allowed === true) return decided(name, match, claim, next, true)
+    void allowed.then((yes) => decided(name, match, claim, next, yes))
+  }
+
+  // The route's `authorize` answered a client's creation that passed the limits.
+  function decided(name: string, match: RouteMatch, claim: Claim, next: Next, allowed: boolean): void {
+    // close() may have run while authorize was pending, or the client may have gone: create nothing.
+    if (closed || (claim.connection && claim.connection.readyState !== 'open')) {
+      claim.drop()
+      return next(null, false)
+    }
+    if (!allowed) {
+      claim.drop()
+      return refuseConnect(name, next, refusals.refuse(codes.FORBIDDEN, 'not authorized to create this namespace', name, match.route.name))
+    }
+    // Joining a namespace that appeared meanwhile needs no room; creating one is checked again.
+    const stillFull = server.lookup(name) ? undefined : quotas.capRefusal(match, name)
+    if (stillFull) {
+      claim.drop()
+      return refuseConnect(name, next, stillFull)
+    }
+    const creation = { name, match, claim, created: false }
+    clientCreation = creation
+    try {
+      next(null, true)
+    } finally {
+      clientCreation = undefined
+      // Nothing was created (the namespace appeared in between): the claim was not needed.
+      if (!creation.created) claim.drop()
+    }
   }
 }

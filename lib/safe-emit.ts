@@ -53,7 +53,14 @@ export function safeEmit<Events extends Record<EventType, unknown>, Key extends 
   // every socket that joins a routed namespace.
   const typed = emitter.all.get(type) as Handler<Events[Key]>[] | undefined
   const wildcard = emitter.all.get('*') as WildcardHandler<Events>[] | undefined
-  if (typed !== undefined && typed.length > 0) {
+  // One handler, the common case, needs no copy: nothing is left to iterate once it runs.
+  if (typed !== undefined && typed.length === 1) {
+    try {
+      settle((typed[0] as Handler<Events[Key]>)(payload), report, payload)
+    } catch (error) {
+      reportSafely(report, error, payload)
+    }
+  } else if (typed !== undefined && typed.length > 0) {
     for (const handler of typed.slice()) {
       try {
         settle(handler(payload), report, payload)

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { DEFAULT_MAX_NAME_LENGTH, isProblem, parseName } from '../lib/name.js'
+import { DEFAULT_MAX_NAME_LENGTH, isCanonical, isProblem, parseName } from '../lib/name.js'
 
 t.test('accepted names and their canonical spelling', async (t) => {
   t.same(parseName('/category/1/item/2/chat'), { name: '/category/1/item/2/chat', canonical: '/category/1/item/2/chat' })
@@ -75,4 +75,29 @@ t.test('property: over 100 000 generated names, nothing throws and accepted name
     { numRuns: 100_000, seed: 20261122 },
   )
   t.ok(accepted > 1000, `a fair share was accepted (${accepted})`)
+})
+
+t.test('isCanonical says what parseName says: accepted, and spelled canonically', async (t) => {
+  t.equal(isCanonical('/category/1/item/2/chat'), true)
+  t.equal(isCanonical('//category/1/item/2/chat'), false, 'accepted, but its canonical spelling is another')
+  t.equal(isCanonical('/a/../b'), false)
+  t.equal(isCanonical('/abc', 4), true)
+  t.equal(isCanonical('/abcd', 4), false, 'over the length bound')
+  t.equal(isCanonical('/'.padEnd(DEFAULT_MAX_NAME_LENGTH + 1, 'a')), false, 'the default bound applies')
+  const name = fc.oneof(
+    fc.string({ maxLength: 300, unit: 'binary' }),
+    fc.array(fc.oneof(fc.stringMatching(/^[A-Za-z0-9._~-]{0,8}$/), fc.constantFrom('.', '..', ''), fc.string({ maxLength: 4, unit: 'binary' })), { maxLength: 6 })
+      .map((parts) => ['/', '//'][parts.length % 2] + parts.join('/')),
+  )
+  let canonical = 0
+  fc.assert(
+    fc.property(name, (raw) => {
+      const parsed = parseName(raw)
+      const expected = !isProblem(parsed) && parsed.canonical === raw
+      if (expected) canonical++
+      return isCanonical(raw) === expected
+    }),
+    { numRuns: 50_000, seed: 20261207 },
+  )
+  t.ok(canonical > 200, `a fair share was canonical (${canonical})`)
 })
