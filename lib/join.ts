@@ -54,10 +54,12 @@ export function createJoin(steps: JoinSteps): Join {
     // socket.io 4.8 creates a socket a microtask after it looked its namespace up: the namespace
     // may have been removed in between, and a socket must not join a removed namespace.
     if (!match) return next(refusals.removedWhileJoining(socket.nsp.name))
-    if (members.enter(socket)) return next(quotas.connectionRefusal(socket.nsp.name, match.route.name))
     // The CONNECT ack waits until other nodes' broadcasts reach this node's new namespace: a client that is
     // connected misses none. Only a namespace whose adapter's subscriptions are not confirmed yet waits.
     const subscribing = subscriptionsConfirmed(socket.nsp)
+    if (members.enter(socket, subscribing !== undefined || match.route.authorize !== undefined)) {
+      return next(quotas.connectionRefusal(socket.nsp.name, match.route.name))
+    }
     if (subscribing) return void subscribing.then(() => admitted(socket, next))
     admitted(socket, next, match)
   }

@@ -54,13 +54,21 @@ class Entry implements RouteMatch {
   }
 }
 
-/** What one engine.io connection holds in routed namespaces: its sockets, and its creations not joined yet. */
+/**
+ * What one engine.io connection holds in routed namespaces, kept on the connection itself: how many
+ * routed sockets (joining or connected) and reservations, and its creations not adopted yet. Only what
+ * its closing must let go is listed (`watched`), and only then does the connection get a `close` listener:
+ * a socket whose join may outlast its turn (authorize, Redis, another middleware), and a reservation whose
+ * socket may come later (`reservationsWait`). A join that completes in its turn needs neither, as socket.io
+ * tells the namespace (`_remove`) of a socket whose connection closed on its way in (4.7 and later; before,
+ * every joining socket is watched).
+ */
 interface Holding {
-  readonly connection: EngineConnection
-  readonly items: Set<Socket | Entry>
+  held: number
   /** Creations that passed the caps and wait for the route's `authorize`. */
   creating: number
   key: string | undefined
+  watched: Set<Socket | Entry> | undefined
 }
 
 /**
@@ -152,8 +160,11 @@ export interface Lifecycle {
   claim(connection: EngineConnection | undefined, key: string | undefined): Claim
   /** The client key cached for a connection, computed once by `compute`. */
   keyOf(connection: EngineConnection, compute: () => string): string
-  /** A socket entered the router's middleware; `connection` when its connection is at its bound (refuse it). */
-  enter(socket: Socket): 'connection' | undefined
+  /**
+   * A socket entered the router's middleware; `connection` when its connection is at its bound (refuse it).
+   * `waits`: its join waits for something (the route's `authorize`, Redis) before it goes on.
+   */
+  enter(socket: Socket, waits: boolean): 'connection' | undefined
   /** A socket connected (`connected: true`) or was refused by the router. */
   settle(socket: Socket, connected: boolean): void
   counts(): LifecycleCounts
@@ -180,20 +191,61 @@ export interface Lifecycle {
 export function createLifecycle(server: ServerAccess, parent: object, options: LifecycleOptions): Lifecycle {
   const { clock, emitter, refusals } = options
   const recovery = server.recovery()
+  // Whether the socket of a client's creation may reach the router's middleware later than in the same turn:
+  // socket.io 2.x holds a CONNECT until `/` is through its middleware, and with recovery on 4.6+ first asks
+  // the adapter for the client's session. Only then must the connection's closing release the reservation.
+  const reservationsWait = server.generation === 2 || recovery !== undefined
   const entries = new Map<Namespace, Entry>()
   const perRoute = new Map<string, number>()
   /** Live and pending client creations per client key. */
   const perKey = new Map<string, number>()
-  const holdings = new WeakMap<EngineConnection, Holding>()
+  // Own keys of this lifecycle on the connections (their Holding) and on the sockets it counts (the
+  // Holding that counts them): another router on the same server counts for itself.
+  const HOLDING = Symbol('socket.io-ns-router holding')
+  const COUNTED = Symbol('socket.io-ns-router counted')
   /** Sockets between the router's middleware and their `connection` event, and the entry each is joining. */
   const joining = new Map<Socket, Entry>()
   // The removal deadlines of empty namespaces, on one timer rather than one each.
   const removals = createDeadlines<Entry>(clock, (entry) => expire(entry))
   let removed = 0
 
-  // A connection no longer holds `item`; a closed connection holds nothing any more.
-  const letGo = (connection: EngineConnection, item: Socket | Entry): void => {
-    holdings.get(connection)?.items.delete(item)
+  const holdingOf = (connection: EngineConnection): Holding => {
+    const carrier = connection as unknown as Record<symbol, Holding | undefined>
+    return (carrier[HOLDING] ??= { held: 0, creating: 0, key: undefined, watched: undefined })
+  }
+
+  // A connection no longer holds `socket`; letting go twice counts once.
+  const letGo = (socket: Socket): void => {
+    const carrier = socket as unknown as Record<symbol, Holding | undefined>
+    const holding = carrier[COUNTED]
+    if (holding === undefined) return
+    carrier[COUNTED] = undefined
+    holding.held--
+    holding.watched?.delete(socket)
+  }
+
+  const count = (socket: Socket, holding: Holding): void => {
+    ;(socket as unknown as Record<symbol, Holding | undefined>)[COUNTED] = holding
+    holding.held++
+  }
+
+  // A connection's reservation of the namespace its CONNECT created ends (its socket entered, or it closed).
+  const unreserve = (entry: Entry): void => {
+    const connection = entry.reserved
+    if (connection === undefined) return
+    entry.reserved = undefined
+    const holding = holdingOf(connection)
+    holding.held--
+    holding.watched?.delete(entry)
+  }
+
+  // What the connection's closing must let go at once; the listener is shared by every connection.
+  const watch = (connection: EngineConnection, holding: Holding, item: Socket | Entry): void => {
+    if (holding.watched === undefined) {
+      holding.watched = new Set()
+      connection.on('close', onClose)
+    }
+    holding.watched.add(item)
   }
 
   const remove = async (namespace: Namespace, entry: Entry): Promise<void> => {
@@ -203,12 +255,12 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
     perRoute.set(route, (perRoute.get(route) as number) - 1)
     countKey(perKey, entry.key, -1)
     // What connections hold of it goes with it, so that nothing keeps a removed namespace reachable.
-    if (entry.reserved) letGo(entry.reserved, entry)
+    unreserve(entry)
     if (entry.joining > 0) {
       for (const [socket, joined] of joining) {
         if (joined === entry) {
           joining.delete(socket)
-          letGo(socket.conn, socket)
+          letGo(socket)
         }
       }
     }
@@ -256,15 +308,15 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
     else removeIfAbandoned(namespace, entry)
   }
 
-  // One listener shared by every connection that holds something: what it held is let go at once.
+  // One listener shared by every connection that has something watched: it is let go at once.
   function onClose(this: EngineConnection): void {
-    const holding = holdings.get(this) as Holding
-    holdings.delete(this)
-    for (const item of holding.items) {
+    const watched = holdingOf(this).watched as Set<Socket | Entry>
+    for (const item of [...watched]) {
       if (isEntry(item)) {
-        if (item.reserved === this) item.reserved = undefined
+        unreserve(item)
         recheck(item.namespace, item)
       } else {
+        letGo(item)
         const entry = unpend(item)
         if (entry) recheck(entry.namespace, entry)
       }
@@ -280,24 +332,14 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
     return entry
   }
 
-  const holdingOf = (connection: EngineConnection): Holding => {
-    let holding = holdings.get(connection)
-    if (holding === undefined) {
-      holding = { connection, items: new Set(), creating: 0, key: undefined }
-      holdings.set(connection, holding)
-      connection.on('close', onClose)
-    }
-    return holding
-  }
-
-  const isFull = (holding: Holding): boolean => holding.items.size + holding.creating >= options.perConnection
+  const isFull = (holding: Holding): boolean => holding.held + holding.creating >= options.perConnection
 
   // One listener shared by every namespace: a joining socket that socket.io forgot (a later middleware
   // refused it, or its connection closed first) is not on its way in any more.
   function onLeft(this: Namespace, socket: Socket): void {
     const entry = unpend(socket)
     if (entry) {
-      letGo(socket.conn, socket)
+      letGo(socket)
       recheck(this, entry)
     }
   }
@@ -305,7 +347,7 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
   // One listener shared by every socket (`this` is the socket) rather than a closure per socket. A
   // namespace object is adopted once, so the entry found is the one the socket settled in, or none.
   function onDisconnect(this: Socket, reason: string): void {
-    letGo(this.conn, this)
+    letGo(this)
     const namespace = this.nsp
     const entry = entries.get(namespace)
     if (!entry) return
@@ -322,11 +364,13 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
       entry.populated = true
       removals.cancel(entry)
       // A socket that entered is counted already; a recovered one skips middleware (socket.io's default).
-      if (!entered) holdingOf(socket.conn).items.add(socket)
+      // Connected, it is let go on `disconnect`, not on its connection's closing.
+      if (entered) holdingOf(socket.conn).watched?.delete(socket)
+      else count(socket, holdingOf(socket.conn))
       socket.on('disconnect', onDisconnect)
       return
     }
-    letGo(socket.conn, socket)
+    letGo(socket)
     recheck(namespace, entry)
   }
 
@@ -354,11 +398,13 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
       perRoute.set(route, (perRoute.get(route) ?? 0) + 1)
       if (claim === undefined) return schedule(namespace, entry)
       // The claim's count against its key now belongs to the live namespace, until it is removed.
-      const holding = claim.connection && holdings.get(claim.connection)
-      if (holding) {
+      const connection = claim.connection
+      if (connection) {
+        const holding = holdingOf(connection)
         holding.creating--
-        holding.items.add(entry)
-        entry.reserved = holding.connection
+        holding.held++
+        entry.reserved = connection
+        if (reservationsWait) watch(connection, holding, entry)
       }
       if (unconfirmed.push([namespace, entry]) === 1) setImmediate(confirm)
     },
@@ -385,21 +431,29 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
       const holding = holdingOf(connection)
       return (holding.key ??= compute())
     },
-    enter(socket) {
+    enter(socket, waits) {
       const entry = entries.get(socket.nsp)
       if (!entry) return undefined
-      const holding = holdingOf(socket.conn)
+      const connection = socket.conn
       // The creator's reservation becomes its socket; anyone else needs room on their connection.
-      if (entry.reserved === socket.conn) {
-        entry.reserved = undefined
-        holding.items.delete(entry)
+      const creator = entry.reserved === connection
+      if (creator) unreserve(entry)
+      // Its connection closed before socket.io made the socket (a microtask after the CONNECT since 4.6): its
+      // join ends here, which socket.io before 4.7 would never tell the namespace.
+      if (connection.readyState !== 'open') {
+        recheck(socket.nsp, entry)
+        return undefined
       }
-      else if (isFull(holding)) {
+      const holding = holdingOf(connection)
+      if (!creator && isFull(holding)) {
         // Refused at the door: if it was the only one on its way in, the namespace has no reason to stay.
         recheck(socket.nsp, entry)
         return 'connection'
       }
-      holding.items.add(socket)
+      count(socket, holding)
+      // Its connection's closing must let it go when its join may outlast this turn (it waits, or a middleware
+      // after the router's may), or when socket.io would not tell the namespace of its end.
+      if (waits || server.middlewareCount(socket.nsp) > 1 || !server.removesAbandoned(socket)) watch(connection, holding, socket)
       joining.set(socket, entry)
       entry.joining++
       return undefined

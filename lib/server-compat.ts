@@ -123,6 +123,13 @@ export interface ServerAccess {
    * check: 4.8 reads it as a URL, 2.x and 4.0 to 4.7 with `url.parse`. Undefined when it cannot be read.
    */
   legacyName(path: string): string | undefined
+  /** How many middleware functions a namespace runs for each joining socket. */
+  middlewareCount(namespace: Namespace): number
+  /**
+   * Whether socket.io tells a namespace (`_remove`) of a socket whose join ended without a connection: one a
+   * middleware refused, or one its middleware let through after its connection closed (4.7 and later).
+   */
+  removesAbandoned(socket: Socket): boolean
   /** Connection state recovery (socket.io 4.6+), when the server has it on. */
   recovery(): { readonly maxDisconnectionDuration: number; readonly skipMiddlewares: boolean } | undefined
   /** How many sockets are connected to `namespace`, without listing them. */
@@ -183,6 +190,8 @@ export function accessServer(io: ServerLike): ServerAccess {
     return watcher
   }
 
+  // Read from the first socket asked about: every socket of a server has the same code.
+  let removesAbandoned: boolean | undefined
   return {
     generation,
     lookup: registry.get,
@@ -277,6 +286,12 @@ export function accessServer(io: ServerLike): ServerAccess {
       } catch {
         return undefined
       }
+    },
+    middlewareCount(namespace) {
+      return ((namespace as unknown as Record<string, unknown[]>)[middlewareKey] as unknown[]).length
+    },
+    removesAbandoned(socket) {
+      return (removesAbandoned ??= cleanupRemoves(socket))
     },
     // `_opts`: a getter since 4.6, which brought connection state recovery; absent before.
     recovery() {

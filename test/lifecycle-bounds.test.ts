@@ -252,3 +252,71 @@ for (const kind of ['2', '3.1', '4.0', '4.6', '4'] as const) {
     t.same(await raw.connect(chat(1)), 'connected', 'the refused ones no longer count against the connection')
   })
 }
+
+// A masked WebSocket text frame, as a client sends it (a zero mask leaves the payload as it is).
+const frame = (text: string): Buffer => {
+  const payload = Buffer.from(text)
+  if (payload.length > 125) throw new Error('short frames only')
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0]), payload])
+}
+
+for (const kind of ['4.6', '4'] as const) {
+  t.test(`socket.io ${kind === '4' ? '4.8' : kind}: a socket whose connection closes in the turn of its CONNECT is let go, and a namespace nobody connected to with it`, async (t) => {
+    const { io, url } = await startServer(t, kind)
+    const router = createNamespaceRouter(io, { emptyNamespaceTtlMs: 3_600_000, maxNamespacesPerConnection: 1, routes: { chat: CHAT } })
+    const raw = await rawClient(t, url)
+    const removed = nextEvent(router, 'namespace.removed')
+    // One TCP write: a CONNECT, then a packet socket.io cannot decode, on which it closes the connection
+    // at once, before the socket it is making has gone through its middleware.
+    ;(raw.socket as unknown as { _socket: { write(data: Buffer): void } })._socket.write(Buffer.concat([frame(`40${chat(1)},`), frame('4Z')]))
+    t.same(await removed, { route: 'chat', name: chat(1) }, 'removed at once, not after the hour of grace')
+    await until(() => router.stats().joining === 0, 'no socket is left joining')
+    t.same(router.stats(), { ...router.stats(), namespaces: 0, sockets: 0, joining: 0 })
+    // A namespace server code made, joined the same way: the socket is let go, the namespace stays.
+    router.namespace('chat', { categoryId: '1', itemId: '2' })
+    const again = await rawClient(t, url)
+    ;(again.socket as unknown as { _socket: { write(data: Buffer): void } })._socket.write(Buffer.concat([frame(`40${chat(2)},`), frame('4Z')]))
+    await until(() => Object.keys(io.engine.clients).length === 0, 'socket.io closed the connection')
+    await until(() => router.stats().joining === 0, 'no socket is left joining')
+    t.same(router.stats(), { ...router.stats(), namespaces: 1, sockets: 0, joining: 0 })
+  })
+}
+
+t.test("a join that completes in its turn adds no listener to its connection; one that waits, or follows another middleware, adds one 'close' listener", async (t) => {
+  const { io, url } = await startServer(t)
+  let release: (allowed: boolean) => void = () => {}
+  const router = createNamespaceRouter(io, {
+    routes: {
+      chat: CHAT,
+      slow: { path: '/slow/:id', authorize: ({ phase }) => (phase === 'join' ? new Promise<boolean>((resolve) => (release = resolve)) : true) },
+      guarded: '/guarded/:id',
+    },
+  })
+  router.on('namespace.created', ({ namespace }) => {
+    if (namespace.name.startsWith('/guarded/')) namespace.use((_socket, next) => next())
+  })
+  const closeListeners = (): number[] => Object.values(io.engine.clients as Record<string, { listenerCount(event: string): number }>).map((c) => c.listenerCount('close'))
+  // Plain socket.io: an engine.io connection with one socket on `/` (socket.io's own listeners).
+  const plain = await rawClient(t, url)
+  t.equal(await plain.connect('/'), 'connected')
+  const [own] = closeListeners()
+  await plain.close()
+
+  for (const name of ['/slow/1', '/guarded/1', chat(1)]) router.namespace(name === chat(1) ? 'chat' : name.startsWith('/slow') ? 'slow' : 'guarded', { id: '1', categoryId: '1', itemId: '1' } as never)
+  const quick = await rawClient(t, url)
+  t.equal(await quick.connect(chat(1)), 'connected')
+  t.same(closeListeners(), [own], 'a join in its turn: no listener of the router')
+  await quick.close()
+
+  const guarded = await rawClient(t, url)
+  t.equal(await guarded.connect('/guarded/1'), 'connected')
+  t.same(closeListeners(), [own! + 1], 'another middleware after the router: one listener')
+  await guarded.close()
+
+  const slow = await rawClient(t, url)
+  const outcome = slow.connect('/slow/1')
+  await until(() => router.stats().joining === 1, 'the join waits for authorize')
+  t.same(closeListeners(), [own! + 1], 'a join that waits: one listener')
+  release(true)
+  t.equal(await outcome, 'connected')
+})

@@ -194,6 +194,8 @@ for (const kind of EVERY_SERVER) {
     one.use((_socket: any, next: () => void) => next())
     t.equal(middleware(one).length, 3, 'its own list, with what it added')
     t.equal(middleware(two).length, 1, 'the other keeps the shared one')
+    t.equal(server.middlewareCount(one), 3, 'middlewareCount reads its own list')
+    t.equal(server.middlewareCount(two), 1, 'and the shared one')
     t.same(middleware(two), middleware(parent))
     // A list of other functions, or of another length, gets a shared list of its own.
     const other = io.of('/other')
@@ -203,7 +205,11 @@ for (const kind of EVERY_SERVER) {
     server.compactMiddleware(one)
     t.equal(middleware(one).length, 3)
     t.not(middleware(one), middleware(two))
+    const joined = new Promise<any>((resolve) => two.once('connection', resolve))
     await connected(client(t, clientFor(kind), url + '/shared-2'))
+    // 4.7 made `_cleanup()` tell the namespace (`_remove`) of a socket whose join ended without a connection.
+    const [major, minor] = versionOf(kind).split('.').map(Number) as [number, number]
+    t.equal(server.removesAbandoned(await joined), major > 4 || (major === 4 && minor >= 7), `socket.io ${versionOf(kind)}: removesAbandoned`)
     const refused = await refusal(clientFor(kind), client(t, clientFor(kind), url + '/shared-1'))
     t.equal(refused.message, 'one only')
     t.same(seen, ['/shared-2', '/shared-1'], 'the parent’s middleware runs in both')
