@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=connect,match,churn,scale,redis,memory] [-- --candidate=DIR]
+// npm run bench [-- --quick] [-- --only=connect,match,churn,scale,redis,memory] [-- --candidate=DIR] [-- --rounds=N]
 // [-- --adapters=memory,redis,sharded-static] (the memory case's adapters; all by default)
 // Runs the suite, prints the table, writes results/latest.json and results/latest.svg; a full run of
 // every benchmark also writes results/full.json, chart.svg and the table in README.md. --candidate
@@ -62,8 +62,17 @@ const commitOf = (dir) => {
     return 'another build'
   }
 }
-const complete = !quick && !adapters && ALL.every((name) => only.includes(name))
-const sizes = SIZES[quick ? 'quick' : 'full']
+const roundsArg = args.find((a) => a.startsWith('--rounds='))?.slice(9)
+const rounds = roundsArg === undefined ? undefined : Number(roundsArg)
+if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) {
+  console.error(`--rounds=${roundsArg}: give a whole number of rounds, 1 or more`)
+  process.exit(2)
+}
+// The full sizes are what results/full.json and the chart hold: a run with other rounds writes only latest.json.
+const complete = !quick && !adapters && rounds === undefined && ALL.every((name) => only.includes(name))
+const base = SIZES[quick ? 'quick' : 'full']
+// More rounds narrow a median on a quiet machine (the rounds of every case, each case's other sizes kept).
+const sizes = rounds === undefined ? base : Object.fromEntries(Object.entries(base).map(([name, size]) => [name, { ...size, rounds }]))
 const here = (file) => new URL(file, import.meta.url)
 const started = performance.now()
 const log = (message) => console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`)
