@@ -300,18 +300,22 @@ t.test("a join that completes in its turn adds no listener to its connection; on
   const plain = await rawClient(t, url)
   t.equal(await plain.connect('/'), 'connected')
   const [own] = closeListeners()
+  const gone = () => until(() => Object.keys(io.engine.clients).length === 0, 'the server let the connection go')
   await plain.close()
+  await gone()
 
   for (const name of ['/slow/1', '/guarded/1', chat(1)]) router.namespace(name === chat(1) ? 'chat' : name.startsWith('/slow') ? 'slow' : 'guarded', { id: '1', categoryId: '1', itemId: '1' } as never)
   const quick = await rawClient(t, url)
   t.equal(await quick.connect(chat(1)), 'connected')
   t.same(closeListeners(), [own], 'a join in its turn: no listener of the router')
   await quick.close()
+  await gone()
 
   const guarded = await rawClient(t, url)
   t.equal(await guarded.connect('/guarded/1'), 'connected')
   t.same(closeListeners(), [own! + 1], 'another middleware after the router: one listener')
   await guarded.close()
+  await gone()
 
   const slow = await rawClient(t, url)
   const outcome = slow.connect('/slow/1')
