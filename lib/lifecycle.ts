@@ -334,24 +334,31 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
 
   const isFull = (holding: Holding): boolean => holding.held + holding.creating >= options.perConnection
 
-  // One listener shared by every namespace: a joining socket that socket.io forgot (a later middleware
-  // refused it, or its connection closed first) is not on its way in any more.
+  // One listener shared by every namespace, which socket.io calls for every socket that leaves it: a
+  // joining socket that socket.io forgot (a later middleware refused it, or its connection closed first) is
+  // not on its way in any more; a connected one left (socket.io tells the namespace before it emits
+  // `disconnect`, on every version). With recovery on, a connected one is heard by its `disconnect`
+  // listener instead, for the reason.
   function onLeft(this: Namespace, socket: Socket): void {
     const entry = unpend(socket)
     if (entry) {
       letGo(socket)
-      recheck(this, entry)
+      return recheck(this, entry)
     }
+    if (recovery) return
+    letGo(socket)
+    const live = entries.get(this)
+    if (live?.populated && server.socketCount(this) === 0) schedule(this, live)
   }
 
-  // One listener shared by every socket (`this` is the socket) rather than a closure per socket. A
-  // namespace object is adopted once, so the entry found is the one the socket settled in, or none.
+  // With recovery on, one listener shared by every socket (`this` is the socket) rather than a closure per
+  // socket. A namespace object is adopted once, so the entry found is the one the socket settled in, or none.
   function onDisconnect(this: Socket, reason: string): void {
     letGo(this)
     const namespace = this.nsp
     const entry = entries.get(namespace)
     if (!entry) return
-    if (recovery && RECOVERABLE.has(reason)) entry.recoverableUntil = clock.now() + recovery.maxDisconnectionDuration
+    if (RECOVERABLE.has(reason)) entry.recoverableUntil = clock.now() + (recovery as { maxDisconnectionDuration: number }).maxDisconnectionDuration
     if (server.socketCount(namespace) === 0) schedule(namespace, entry)
   }
 
@@ -364,10 +371,12 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
       entry.populated = true
       removals.cancel(entry)
       // A socket that entered is counted already; a recovered one skips middleware (socket.io's default).
-      // Connected, it is let go on `disconnect`, not on its connection's closing.
-      if (entered) holdingOf(socket.conn).watched?.delete(socket)
+      // Connected, it is let go when it leaves (`onLeft`, or `disconnect` with recovery on), not on its
+      // connection's closing.
+      const holding = (socket as unknown as Record<symbol, Holding | undefined>)[COUNTED]
+      if (entered) holding?.watched?.delete(socket)
       else count(socket, holdingOf(socket.conn))
-      socket.on('disconnect', onDisconnect)
+      if (recovery) socket.on('disconnect', onDisconnect)
       return
     }
     letGo(socket)
