@@ -85,3 +85,13 @@ t.test('a disconnect that keeps no session leaves only the grace period', async 
   await until(() => removals.length === 1, 'the namespace is removed')
   t.ok(removals[0]! - leftAt < SESSION, 'removed after the grace period, not the session lifetime')
 })
+
+t.test('with recovery on, a socket disconnected by the removal of its namespace leaves nothing behind', async (t) => {
+  const { router, client } = await setup(t, true)
+  const gone = once(client, 'disconnect')
+  const removed = nextEvent(router, 'namespace.removed')
+  await router.close()
+  t.same(await removed, { route: 'chat', name: NAME })
+  t.equal((await gone)[0], 'io server disconnect', 'its socket was disconnected by the removal')
+  t.same(router.stats(), { ...router.stats(), namespaces: 0, sockets: 0, joining: 0 })
+})
