@@ -209,23 +209,20 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
   const removals = createDeadlines<Entry>(clock, (entry) => expire(entry))
   let removed = 0
 
-  const holdingOf = (connection: EngineConnection): Holding => {
-    const carrier = connection as unknown as Record<symbol, Holding | undefined>
-    return (carrier[HOLDING] ??= { held: 0, creating: 0, key: undefined, watched: undefined })
-  }
+  const holdingOf = (connection: EngineConnection): Holding =>
+    (carrier(connection)[HOLDING] ??= { held: 0, creating: 0, key: undefined, watched: undefined })
 
   // A connection no longer holds `socket`; letting go twice counts once.
   const letGo = (socket: Socket): void => {
-    const carrier = socket as unknown as Record<symbol, Holding | undefined>
-    const holding = carrier[COUNTED]
+    const holding = carrier(socket)[COUNTED]
     if (holding === undefined) return
-    carrier[COUNTED] = undefined
+    carrier(socket)[COUNTED] = undefined
     holding.held--
     holding.watched?.delete(socket)
   }
 
   const count = (socket: Socket, holding: Holding): void => {
-    ;(socket as unknown as Record<symbol, Holding | undefined>)[COUNTED] = holding
+    carrier(socket)[COUNTED] = holding
     holding.held++
   }
 
@@ -373,8 +370,7 @@ export function createLifecycle(server: ServerAccess, parent: object, options: L
       // A socket that entered is counted already; a recovered one skips middleware (socket.io's default).
       // Connected, it is let go when it leaves (`onLeft`, or `disconnect` with recovery on), not on its
       // connection's closing.
-      const holding = (socket as unknown as Record<symbol, Holding | undefined>)[COUNTED]
-      if (entered) holding?.watched?.delete(socket)
+      if (entered) carrier(socket)[COUNTED]?.watched?.delete(socket)
       else count(socket, holdingOf(socket.conn))
       if (recovery) socket.on('disconnect', onDisconnect)
       return
@@ -513,6 +509,11 @@ function countKey(perKey: Map<string, number>, key: string | undefined, delta: n
   const count = (perKey.get(key) ?? 0) + delta
   if (count === 0) perKey.delete(key)
   else perKey.set(key, count)
+}
+
+// A connection or socket as the holder of this lifecycle's own symbol-keyed fields.
+function carrier(holder: EngineConnection | Socket): Record<symbol, Holding | undefined> {
+  return holder as unknown as Record<symbol, Holding | undefined>
 }
 
 function isEntry(item: Socket | Entry): item is Entry {

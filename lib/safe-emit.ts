@@ -54,21 +54,8 @@ export function safeEmit<Events extends Record<EventType, unknown>, Key extends 
   const typed = emitter.all.get(type) as Handler<Events[Key]>[] | undefined
   const wildcard = emitter.all.get('*') as WildcardHandler<Events>[] | undefined
   // One handler, the common case, needs no copy: nothing is left to iterate once it runs.
-  if (typed !== undefined && typed.length === 1) {
-    try {
-      settle((typed[0] as Handler<Events[Key]>)(payload), report, payload)
-    } catch (error) {
-      reportSafely(report, error, payload)
-    }
-  } else if (typed !== undefined && typed.length > 0) {
-    for (const handler of typed.slice()) {
-      try {
-        settle(handler(payload), report, payload)
-      } catch (error) {
-        reportSafely(report, error, payload)
-      }
-    }
-  }
+  if (typed !== undefined && typed.length === 1) invoke(typed[0] as Handler<Events[Key]>, payload, report)
+  else if (typed !== undefined && typed.length > 0) for (const handler of typed.slice()) invoke(handler, payload, report)
   if (wildcard !== undefined && wildcard.length > 0) {
     for (const handler of wildcard.slice()) {
       try {
@@ -99,6 +86,15 @@ export function listened(emitter: Emitter<Record<string, unknown>>, type: string
  */
 export function reporter(emitter: Emitter<Record<string, unknown>>, during: string, route?: string, name?: string): (error: unknown) => void {
   return (error) => safeEmit(emitter, 'error', { error, during, route, name }, (failure) => debug('error handler failed: %O', failure))
+}
+
+// One handler's call: a throw is reported, as a rejection is (`settle`).
+function invoke<P>(handler: (payload: P) => unknown, payload: P, report: (error: unknown, payload: P) => void): void {
+  try {
+    settle(handler(payload), report, payload)
+  } catch (error) {
+    reportSafely(report, error, payload)
+  }
 }
 
 // A handler's result: a rejected promise is reported like a throw. The payload goes to `report`, so that

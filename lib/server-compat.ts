@@ -182,16 +182,17 @@ export function accessServer(io: ServerLike): ServerAccess {
     }
     return copier
   }
+  // Read from the first socket asked about: every socket of a server has the same code.
+  let abandonedRemoved: boolean | undefined
+  const removesAbandoned = (socket: Socket): boolean => (abandonedRemoved ??= cleanupRemoves(socket))
   const watcherPrototype = (base: object, listener: (this: Namespace, socket: Socket) => void): object => {
     let byBase = watchers.get(listener)
     if (byBase === undefined) watchers.set(listener, (byBase = new WeakMap()))
     let watcher = byBase.get(base)
-    if (watcher === undefined) byBase.set(base, (watcher = createWatcher(base, generation === 4 ? '_remove' : 'remove', listener)))
+    if (watcher === undefined) byBase.set(base, (watcher = createWatcher(base, generation === 4 ? '_remove' : 'remove', listener, removesAbandoned)))
     return watcher
   }
 
-  // Read from the first socket asked about: every socket of a server has the same code.
-  let removesAbandoned: boolean | undefined
   return {
     generation,
     lookup: registry.get,
@@ -290,9 +291,7 @@ export function accessServer(io: ServerLike): ServerAccess {
     middlewareCount(namespace) {
       return ((namespace as unknown as Record<string, unknown[]>)[middlewareKey] as unknown[]).length
     },
-    removesAbandoned(socket) {
-      return (removesAbandoned ??= cleanupRemoves(socket))
-    },
+    removesAbandoned,
     // `_opts`: a getter since 4.6, which brought connection state recovery; absent before.
     recovery() {
       const options = server._opts?.connectionStateRecovery
@@ -364,11 +363,14 @@ class DetachedAdapter {
 
 // The prototype that hears sockets leaving the namespaces under it (see `watchLeaving`); `this` is the
 // namespace in every wrapper, so the wrappers are shared by all of them.
-function createWatcher(base: object, method: '_remove' | 'remove', listener: (this: Namespace, socket: Socket) => void): object {
+function createWatcher(
+  base: object,
+  method: '_remove' | 'remove',
+  listener: (this: Namespace, socket: Socket) => void,
+  removesAbandoned: (socket: Socket) => boolean,
+): object {
   const forget = (base as Record<string, unknown>)[method] as (this: Namespace, socket: Socket) => void
   const run = (base as { run: (this: Namespace, socket: Socket, fn: (error?: Error | null) => void) => void }).run
-  // Read from the first socket that runs the middleware of a namespace the router watches.
-  let refusalRemoves: boolean | undefined
   const watcher = Object.create(base) as Record<string, unknown>
   watcher[method] = function (this: Namespace, socket: Socket): void {
     forget.call(this, socket)
@@ -379,7 +381,7 @@ function createWatcher(base: object, method: '_remove' | 'remove', listener: (th
   // sends the refusal a tick after `fn(error)`: before 4.7, hear it after that.
   watcher.run = function (this: Namespace, socket: Socket, fn: (error?: Error | null) => void): void {
     // Where the refusal reaches `_remove` (4.7+), no closure per socket is needed to hear it.
-    if ((refusalRemoves ??= cleanupRemoves(socket))) return run.call(this, socket, fn)
+    if (removesAbandoned(socket)) return run.call(this, socket, fn)
     run.call(this, socket, (error) => {
       fn(error)
       if (error) process.nextTick(() => listener.call(this, socket))
